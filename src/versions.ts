@@ -1,0 +1,33 @@
+/**
+ * Every version the generated project pins, in one place: base images, CUDA
+ * images, Python packages and tools. Templates read these through `v`.
+ */
+
+/** Python versions offered, each with its pinned slim base image. */
+export const pythonImages = {
+  '3.10': 'python:3.10.18-slim-bookworm',
+  '3.11': 'python:3.11.13-slim-bookworm',
+  '3.12': 'python:3.12.11-slim-bookworm',
+  '3.13': 'python:3.13.5-slim-bookworm',
+} as const;
+
+/** CUDA versions offered, each with its pinned CUDA + cuDNN runtime image. */
+export const cudaImages = {
+  '12.6': 'nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04',
+  '12.8': 'nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04',
+  '13.0': 'nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04',
+} as const;
+
+export type PythonVersion = keyof typeof pythonImages;
+export type CudaVersion = keyof typeof cudaImages;
+
+/** Python packages of the generated project (requirements files). */
+export const pythonPackages = {
+} as const;
+
+/** Tools: pre-commit hook revisions, GitHub Actions, devcontainer features. */
+export const tools = {
+} as const;
+
+export const versions = { pythonImages, cudaImages, pythonPackages, tools } as const;
+export type Versions = typeof versions;
