@@ -1,0 +1,77 @@
+/**
+ * The Yeoman generator. Each lifecycle step is a few lines that call into
+ * src/: answers are resolved while prompting, files rendered in memory and
+ * written once while writing, git runs at the end.
+ */
+import { resolve } from 'node:path';
+import Generator from 'yeoman-generator';
+import { resolveAnswers, type Mode, type RawAnswers } from '../../src/answers.js';
+import { readStoredAnswers } from '../../src/stored.js';
+import { initRepository, readGitIdentity, type GitOutcome } from '../../src/git.js';
+import { toPrompt } from '../../src/prompts.js';
+import type { Answers } from '../../src/questions.js';
+import { renderProject } from '../../src/render.js';
+import { loadTemplates } from '../../src/templates.js';
+import { checkTarget, writeProject, type WriteResult } from '../../src/write.js';
+
+export interface AppOptions {
+  /** Folder the project folder is created in. */
+  cwd: string;
+  mode: Mode;
+  force: boolean;
+  flags: RawAnswers;
+  file?: RawAnswers;
+  fileName?: string;
+  generatorVersion: string;
+  templatesDir?: string;
+  signal?: AbortSignal;
+  /** Filled in as the run goes, for the CLI to report. */
+  outcome: { answers?: Answers; target?: string; writing?: boolean; written?: WriteResult; git?: GitOutcome };
+}
+
+export default class AppGenerator extends Generator {
+  declare options: Generator['options'] & AppOptions;
+
+  constructor(args: string[], options: Generator['options'] & AppOptions) {
+    // The generated project is Python: there is no npm install to run or announce.
+    super(args, options, { customInstallTask: true });
+    // Failures are reported once, by the CLI; Yeoman's own "error while running" line would repeat them.
+    const adapterLog = this.log;
+    const log = ((...parts: Parameters<typeof adapterLog>) => adapterLog(...parts)) as typeof adapterLog;
+    (this as { log: typeof adapterLog }).log = Object.assign(log, adapterLog, { error: () => log });
+  }
+
+  async prompting(): Promise<void> {
+    const { cwd, mode, force, flags, file, fileName, outcome } = this.options;
+    const identity = await readGitIdentity(cwd);
+    outcome.answers = await resolveAnswers({
+      flags,
+      file,
+      fileName,
+      mode,
+      context: { gitUserName: identity.name, gitUserEmail: identity.email },
+      ask: async (question, defaultValue, answers) => {
+        const reply = await this.prompt([toPrompt(question, defaultValue, answers) as never]);
+        return reply[question.name];
+      },
+      onProjectName: async (name) => {
+        outcome.target = resolve(cwd, name);
+        const exists = await checkTarget(outcome.target, force);
+        return exists ? readStoredAnswers(outcome.target) : undefined;
+      },
+    });
+  }
+
+  async writing(): Promise<void> {
+    const { outcome, templatesDir, generatorVersion, force, signal } = this.options;
+    const templates = await loadTemplates(templatesDir);
+    const project = renderProject(outcome.answers!, templates, { year: new Date().getFullYear(), generatorVersion });
+    outcome.writing = true;
+    outcome.written = await writeProject(outcome.target!, project, { force, signal });
+  }
+
+  async end(): Promise<void> {
+    const { outcome } = this.options;
+    if (outcome.answers!.git) outcome.git = await initRepository(outcome.target!, outcome.answers!.projectName);
+  }
+}

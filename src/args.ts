@@ -1,0 +1,143 @@
+/**
+ * Command-line parsing and --help, both derived from the questions list:
+ * every question is a flag, booleans also take `--no-<flag>`.
+ */
+import { UsageError } from './errors.js';
+import { questionByFlag, questions } from './questions.js';
+import { closest } from './validate.js';
+import type { RawAnswers } from './answers.js';
+
+export interface ParsedArgs {
+  /** The project name given as the first positional argument. */
+  positional?: string;
+  flags: RawAnswers;
+  yes: boolean;
+  force: boolean;
+  help: boolean;
+  version: boolean;
+  answersFile?: string;
+}
+
+const optionFlags = {
+  yes: { alias: 'y', help: 'Take the default for every answer not given; ask nothing' },
+  answers: { value: 'FILE', help: 'Read answers from a JSON or YAML file (keys as in .yo-rc.json)' },
+  force: { help: 'Write into a non-empty folder: overwrite generated files, keep all others' },
+  help: { alias: 'h', help: 'Show this help' },
+  version: { alias: 'v', help: 'Show the version' },
+} as const;
+
+type OptionName = keyof typeof optionFlags;
+const aliases = new Map<string, OptionName>(
+  Object.entries(optionFlags).flatMap(([name, o]) => ('alias' in o ? [[o.alias, name as OptionName]] : [])),
+);
+
+function unknownFlag(name: string): never {
+  const known = [...Object.keys(optionFlags), ...questions.flatMap((q) => (q.kind === 'boolean' ? [q.flag, `no-${q.flag}`] : [q.flag]))];
+  const hint = closest(name, known);
+  throw new UsageError(`Unknown option --${name}.${hint ? ` Did you mean --${hint}?` : ''} See --help.`);
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const parsed: ParsedArgs = { flags: {}, yes: false, force: false, help: false, version: false };
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const short = /^-([a-zA-Z])$/.exec(arg);
+    const match = short ? null : /^--([^=]+)(?:=(.*))?$/s.exec(arg);
+    const name = short ? aliases.get(short[1]!) : match?.[1];
+    if (!name) throw new UsageError(`Unknown option ${arg}. See --help.`);
+    const inline = match?.[2];
+    const takeValue = (what: string): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new UsageError(`Option --${name} needs a value: --${name} ${what}.`);
+      }
+      i++;
+      return next;
+    };
+
+    if (name in optionFlags) {
+      const option = name as OptionName;
+      if (option === 'answers') parsed.answersFile = takeValue('FILE');
+      else if (inline !== undefined) throw new UsageError(`Option --${option} takes no value.`);
+      else parsed[option] = true;
+      continue;
+    }
+    const negated = name.startsWith('no-') ? questionByFlag.get(name.slice(3)) : undefined;
+    if (negated?.kind === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`Option --${name} takes no value.`);
+      parsed.flags[negated.name] = false;
+      continue;
+    }
+    const question = questionByFlag.get(name) ?? unknownFlag(name);
+    if (question.kind === 'boolean') {
+      if (inline === undefined || inline === 'true') parsed.flags[question.name] = true;
+      else if (inline === 'false') parsed.flags[question.name] = false;
+      else throw new UsageError(`Option --${name} is true or false, not ${JSON.stringify(inline)}.`);
+      continue;
+    }
+    parsed.flags[question.name] = takeValue(question.kind === 'port' ? 'PORT' : 'VALUE');
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `Expected one project name, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}. ` +
+        'Quote a description that has spaces: --description "my words".',
+    );
+  }
+  parsed.positional = positionals[0];
+  return parsed;
+}
+
+export function helpText(version: string): string {
+  const rows: [string, string][] = [];
+  for (const q of questions) {
+    const left = q.kind === 'boolean' ? `--${q.flag}, --no-${q.flag}` : `--${q.flag} ${q.kind === 'port' ? 'PORT' : 'VALUE'}`;
+    const choices = q.choices ? ` [${q.choices.join(', ')}]` : '';
+    const def = q.default({}, {});
+    const shownDefault = q.name === 'projectName' || q.name === 'packageName' || q.name.startsWith('author') ? '' : ` (default: ${String(def)})`;
+    rows.push([left, `${q.help}${choices}${shownDefault}`]);
+  }
+  const options: [string, string][] = Object.entries(optionFlags).map(([name, o]) => [
+    `${'alias' in o ? `-${o.alias}, ` : ''}--${name}${'value' in o ? ` ${o.value}` : ''}`,
+    o.help,
+  ]);
+  const width = Math.max(...[...rows, ...options].map(([left]) => left.length)) + 2;
+  const table = (list: [string, string][]) => list.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join('\n');
+  return `create-ml-project ${version}
+
+Create a machine-learning project: data folders, notebooks, base-plus-delta
+configs, an etl/train/evaluate pipeline with MLflow tracking, CPU and GPU
+Docker images, a docker-compose stack (bash executor, Jupyter, MLflow) and a
+Makefile (make init && make create-container).
+
+Usage:
+  npx create-ml-project [PROJECT-NAME] [options]
+  npm create ml-project [PROJECT-NAME] -- [options]
+
+Questions not given as options are asked on the terminal. Without a terminal,
+pass every answer, or --yes to take the defaults.
+
+Answers:
+${table(rows)}
+
+Options:
+${table(options)}
+
+Answers are stored in the project's .yo-rc.json. Exit codes: 0 done, 1 failed,
+2 invalid input or usage, 130 interrupted.
+
+Examples:
+  npx create-ml-project churn-model
+  npx create-ml-project churn-model --yes --compute cpu --no-dvc
+  npx create-ml-project churn-model --answers answers.yml
+`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The command-line entry: parses arguments, runs the Yeoman generator through
+ * yeoman-environment, reports, and is the one place where errors become
+ * messages and exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppOptions } from '../generators/app/index.js';
+import { readAnswersFile } from './answers-file.js';
+import { helpText, parseArgs } from './args.js';
+import { CliError, ExitCode, InterruptedError, UsageError } from './errors.js';
+import type { Mode } from './answers.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  interactive: boolean;
+  cwd: string;
+}
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function runGenerator(options: AppOptions): Promise<void> {
+  const [{ createEnv }, { default: AppGenerator }] = await Promise.all([
+    import('yeoman-environment'),
+    import('../generators/app/index.js'),
+  ]);
+  const env = createEnv({ cwd: options.cwd, skipInstall: true });
+  const namespace = 'ml-project:app';
+  env.register(AppGenerator, { namespace, packagePath: packageRoot, resolved: fileURLToPath(import.meta.url) });
+  const generator = await env.create(namespace, { generatorOptions: options as never });
+  await env.runGenerator(generator);
+}
+
+function report(io: Io, outcome: AppOptions['outcome']): void {
+  const { answers, target, written, git } = outcome;
+  if (!answers || !target || !written) return;
+  const shown = relative(io.cwd, target) || '.';
+  const out = (line = '') => io.stdout.write(`${line}\n`);
+  const files = written.created.length + written.overwritten.length;
+  out(`\nCreated ${answers.projectName} in ${target} (${files} files${written.overwritten.length ? `, ${written.overwritten.length} overwritten` : ''}).`);
+  if (git) {
+    const write = git.status === 'committed' || git.status === 'skipped' ? out : (line: string) => io.stderr.write(`${line}\n`);
+    write(git.status === 'committed' || git.status === 'skipped' ? git.message : `Warning: ${git.message}`);
+    if (git.status !== 'committed') for (const command of git.commands) write(`  ${command}`);
+  }
+  out('\nNext steps:');
+  out(`  cd ${shown}`);
+  out('  make init              # build the Docker image (GPU when NVIDIA is available)');
+  out('  make create-container  # start the shell, Jupyter and MLflow; prints their URLs');
+}
+
+function isPromptInterrupt(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const controller = new AbortController();
+  const outcome: AppOptions['outcome'] = {};
+  // Before writing starts there is nothing to undo: leave at once. While
+  // writing, the writer sees the abort, rolls back, and the error below reports it.
+  const onSigint = () => {
+    controller.abort();
+    if (!outcome.written && !outcome.writing) {
+      io.stderr.write('\nInterrupted: nothing was written.\n');
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const args = parseArgs(argv);
+    const version = packageVersion();
+    if (args.help) {
+      io.stdout.write(helpText(version));
+      return ExitCode.ok;
+    }
+    if (args.version) {
+      io.stdout.write(`${version}\n`);
+      return ExitCode.ok;
+    }
+    const flags = { ...args.flags };
+    if (args.positional !== undefined) {
+      if (flags.projectName !== undefined && flags.projectName !== args.positional) {
+        throw new UsageError(`Two project names given: ${JSON.stringify(args.positional)} and --project-name ${JSON.stringify(flags.projectName)}.`);
+      }
+      flags.projectName = args.positional;
+    }
+    const file = args.answersFile ? await readAnswersFile(args.answersFile) : undefined;
+    const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
+    await runGenerator({
+      cwd: io.cwd,
+      mode,
+      force: args.force,
+      flags,
+      file,
+      fileName: args.answersFile,
+      generatorVersion: version,
+      signal: controller.signal,
+      outcome,
+    });
+    if (controller.signal.aborted) throw new InterruptedError();
+    report(io, outcome);
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (isPromptInterrupt(error) || controller.signal.aborted) {
+      io.stderr.write('\nInterrupted: nothing was written.\n');
+      return ExitCode.interrupted;
+    }
+    io.stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.failure;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Typed errors. Modules throw these; only the CLI entry prints them and maps
+ * them to exit codes, so a user error never shows a stack trace.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  dockerUnavailable: 3,
+  interrupted: 130,
+} as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid input or usage: a bad flag, value, answers file or target. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+  }
+}
+
+/** One answer failed validation. */
+export class ValidationError extends UsageError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Something failed while doing the work (disk, permissions, git). */
+export class FailureError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.failure);
+  }
+}
+
+/** The user pressed Ctrl-C, or the process got SIGINT. */
+export class InterruptedError extends CliError {
+  constructor(message = 'Interrupted.') {
+    super(message, ExitCode.interrupted);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * git, through simple-git: the user's identity for defaults, and the new
+ * project's repository with its first commit. Never fatal and never waiting
+ * for a terminal: a problem becomes a warning with the commands to finish.
+ */
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+export interface GitIdentity {
+  name?: string;
+  email?: string;
+}
+
+export type GitOutcome =
+  | { status: 'committed'; message: string }
+  | { status: 'skipped' | 'unavailable' | 'incomplete'; message: string; commands: string[] };
+
+/** Seconds without output before a git command is killed (signing or hook prompts). */
+const BLOCK_TIMEOUT_MS = 20_000;
+
+export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
+
+function git(baseDir: string): SimpleGit {
+  return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } }).env({
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GCM_INTERACTIVE: 'never',
+  });
+}
+
+async function configValue(client: SimpleGit, key: string): Promise<string | undefined> {
+  try {
+    const { value } = await client.getConfig(key);
+    return value?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** user.name and user.email as git would use them in `dir`, or nothing when git is missing. */
+export async function readGitIdentity(dir: string): Promise<GitIdentity> {
+  const client = git(dir);
+  const [name, email] = await Promise.all([configValue(client, 'user.name'), configValue(client, 'user.email')]);
+  return { name, email };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+}
+
+/**
+ * `git init` (branch main) and a first commit of everything in `dir`.
+ * `shownDir` is how the user reaches the folder (for the printed commands).
+ */
+export async function initRepository(dir: string, shownDir: string): Promise<GitOutcome> {
+  const client = git(dir);
+  const cd = `cd ${shownDir}`;
+  const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
+
+  const version = await client.version().catch(() => ({ installed: false }));
+  if (!version.installed) {
+    return {
+      status: 'unavailable',
+      message: 'git was not found, so the project is not a repository yet. Once git is installed:',
+      commands: [cd, 'git init -b main', commit],
+    };
+  }
+  const topLevel = await client.revparse(['--show-toplevel']).catch(() => undefined);
+  if (topLevel) {
+    return {
+      status: 'skipped',
+      message: `${shownDir} is inside the git repository ${topLevel.trim()}: no new repository made, nothing committed.`,
+      commands: [],
+    };
+  }
+
+  try {
+    await client.init(['--initial-branch=main']);
+  } catch {
+    try {
+      await client.init();
+      await client.raw(['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    } catch (error) {
+      return { status: 'incomplete', message: `git init failed: ${firstLine(error)}. To finish:`, commands: [cd, 'git init -b main', commit] };
+    }
+  }
+
+  const identity = await readGitIdentity(dir);
+  if (!identity.name || !identity.email) {
+    return {
+      status: 'incomplete',
+      message: 'Made a git repository but no first commit: git does not know who you are. To finish:',
+      commands: [
+        cd,
+        ...(identity.name ? [] : ['git config --global user.name "Your Name"']),
+        ...(identity.email ? [] : ['git config --global user.email "you@example.com"']),
+        commit,
+      ],
+    };
+  }
+
+  try {
+    await client.add(['-A']);
+    await client.commit(COMMIT_MESSAGE);
+  } catch (error) {
+    return {
+      status: 'incomplete',
+      message: `Made a git repository but the first commit failed (${firstLine(error)}). Check commit signing and hooks, then:`,
+      commands: [cd, commit],
+    };
+  }
+  return { status: 'committed', message: 'Made a git repository (branch main) with a first commit.' };
+}

@@ -1,0 +1,59 @@
+/**
+ * Rendering, pure: answers and template files in, a map of output path to
+ * content out. No disk, no clock (the year comes in), no environment.
+ */
+import ejs from 'ejs';
+import { FailureError } from './errors.js';
+import { escapers } from './escape.js';
+import { hasCpuImage, hasGpuImage, isIncluded, outputPath } from './manifest.js';
+import type { Answers } from './questions.js';
+import { storedConfig } from './stored.js';
+import type { TemplateFile } from './templates.js';
+import { versions } from './versions.js';
+
+export interface RenderedFile {
+  content: Buffer;
+  mode: number;
+}
+
+export type RenderedProject = Map<string, RenderedFile>;
+
+export interface RenderContext {
+  year: number;
+  generatorVersion: string;
+}
+
+function templateData(answers: Answers, context: RenderContext): Record<string, unknown> {
+  return {
+    ...answers,
+    cpu: hasCpuImage(answers),
+    gpu: hasGpuImage(answers),
+    year: context.year,
+    generatorVersion: context.generatorVersion,
+    v: versions,
+    ...escapers,
+  };
+}
+
+function renderTemplate(file: TemplateFile, data: Record<string, unknown>): Buffer {
+  try {
+    // compile, then call with data: user values never reach EJS options.
+    const render = ejs.compile(file.content.toString('utf8'), { filename: file.path, async: false });
+    return Buffer.from(render(data), 'utf8');
+  } catch (error) {
+    throw new FailureError(`Template ${file.path} failed to render: ${(error as Error).message}`);
+  }
+}
+
+export function renderProject(answers: Answers, templates: readonly TemplateFile[], context: RenderContext): RenderedProject {
+  const data = templateData(answers, context);
+  const project: RenderedProject = new Map();
+  for (const file of templates) {
+    const path = outputPath(file.path, answers.packageName);
+    if (!isIncluded(path, answers)) continue;
+    const content = file.path.endsWith('.ejs') ? renderTemplate(file, data) : file.content;
+    project.set(path, { content, mode: file.mode });
+  }
+  project.set('.yo-rc.json', { content: Buffer.from(storedConfig(answers, context.generatorVersion)), mode: 0o644 });
+  return new Map([...project].sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,35 @@
+/**
+ * Loading the template tree from disk into memory, once, so that rendering
+ * stays pure.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TemplateFile {
+  /** Path relative to the templates folder, with `/` separators. */
+  path: string;
+  content: Buffer;
+  /** Unix permission bits (executable scripts stay executable). */
+  mode: number;
+}
+
+/** templates/ at the package root, next to dist/ and src/. */
+export function defaultTemplatesDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // here is dist/src in a build and src under a TS runner: the package root is above either.
+  const root = here.endsWith(`${sep}dist${sep}src`) ? join(here, '..', '..') : join(here, '..');
+  return join(root, 'templates');
+}
+
+export async function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const loaded = await Promise.all(
+    files.map(async (file) => {
+      const [content, info] = await Promise.all([readFile(file), stat(file)]);
+      return { path: relative(dir, file).split(sep).join('/'), content, mode: info.mode & 0o777 };
+    }),
+  );
+  return loaded.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,119 @@
+/**
+ * Checks shared by the questions. Each returns a reason string when the value
+ * is wrong, or undefined when it is fine; the questions turn reasons into
+ * ValidationErrors that name the field, the value and a valid example.
+ */
+import { dependencyModules, projectFolders, pythonKeywords, stdlibModules } from './python-names.js';
+
+// C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line and paragraph separators.
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+export function unsafeTextReason(value: string): string | undefined {
+  if (!value.isWellFormed()) return 'it contains a broken Unicode character';
+  const bad = UNSAFE_CHARS.exec(value);
+  if (!bad) return undefined;
+  const code = bad[0].codePointAt(0)!.toString(16).padStart(4, '0');
+  if (bad[0] === '\n' || bad[0] === '\r') return 'it must be a single line';
+  if (bad[0] === '\u001b') return 'it contains an ANSI escape sequence';
+  return `it contains the control or direction character U+${code.toUpperCase()}`;
+}
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const MAX_NAME = 64;
+
+export function projectNameReason(value: string): string | undefined {
+  if (value === '') return 'it is empty';
+  const unsafe = unsafeTextReason(value);
+  if (unsafe) return unsafe;
+  if (value === '.' || value === '..' || /[\\/]/.test(value)) {
+    return 'it must be the name of one new folder, not a path';
+  }
+  if (value.startsWith('-')) return 'it must not start with "-" (it would read as an option)';
+  if (value.length > MAX_NAME) return `it is longer than ${MAX_NAME} characters`;
+  if (!PROJECT_NAME.test(value)) {
+    return 'use lowercase letters, digits, "-" and "_", starting with a letter or digit (it also names the Docker Compose project)';
+  }
+  return undefined;
+}
+
+/** `My Project` -> `my-project`; undefined when nothing usable is left. */
+export function suggestProjectName(value: string): string | undefined {
+  const slug = value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, MAX_NAME);
+  return slug && slug !== value && projectNameReason(slug) === undefined ? slug : undefined;
+}
+
+/** The package name derived from a project name: `my-project` -> `my_project`. */
+export function packageNameFor(projectName: string): string {
+  const name = projectName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[0-9]/.test(name) ? `ml_${name}` : name;
+}
+
+export function packageNameReason(value: string): string | undefined {
+  if (value === '') return 'it is empty';
+  const unsafe = unsafeTextReason(value);
+  if (unsafe) return unsafe;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    return 'it must be a Python identifier: letters, digits and "_", not starting with a digit';
+  }
+  if (value !== value.toLowerCase()) return 'Python package names are lowercase (PEP 8)';
+  if (pythonKeywords.has(value)) return 'it is a Python keyword';
+  if (stdlibModules.has(value)) return 'it would shadow the Python standard-library module of that name';
+  if (dependencyModules.has(value)) return 'it would shadow a package the project depends on';
+  if (projectFolders.has(value)) return 'it is the name of a folder the project already has';
+  return undefined;
+}
+
+/** A package name close to a rejected one, validated in turn. */
+export function suggestPackageName(value: string): string | undefined {
+  let candidate = packageNameFor(value);
+  if (candidate && packageNameReason(candidate) !== undefined) candidate = `${candidate}_pkg`;
+  return candidate && candidate !== value && packageNameReason(candidate) === undefined ? candidate : undefined;
+}
+
+export function emailReason(value: string): string | undefined {
+  if (value === '') return undefined;
+  return /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/.test(value) ? undefined : 'it is not an email address';
+}
+
+export const PORT_MIN = 1024;
+export const PORT_MAX = 65535;
+
+/** A port from a flag, a file or a prompt: a whole number without sign or leading zeros. */
+export function parsePort(value: unknown): number | string {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !/^[1-9][0-9]*$/.test(text)) return 'it must be a whole number';
+  const port = Number(text);
+  if (port < PORT_MIN || port > PORT_MAX) return `it must be between ${PORT_MIN} and ${PORT_MAX}`;
+  return port;
+}
+
+/** Levenshtein distance, for "did you mean" hints on typos. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export function closest(value: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const needle = value.toLowerCase().replace(/[-_]/g, '');
+  for (const candidate of candidates) {
+    const distance = editDistance(needle, candidate.toLowerCase().replace(/[-_]/g, ''));
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(value.length / 3)) ? best : undefined;
+}
