@@ -1,0 +1,96 @@
+/**
+ * Running the built CLI as a user would: a child process, in a temporary
+ * folder, with git isolated from the developer's own configuration.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const binPath = join(repoRoot, 'bin', 'create-ml-project.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export function tempDir(prefix = 'cmp-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A git setup of its own: a global config with an identity, no system config, no user hooks. */
+export function isolatedGitEnv(home = tempDir('cmp-home-'), identity = true): NodeJS.ProcessEnv {
+  const globalConfig = join(home, '.gitconfig');
+  writeFileSync(
+    globalConfig,
+    identity ? '[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = trunk\n' : '',
+  );
+  return {
+    HOME: home,
+    GIT_CONFIG_GLOBAL: globalConfig,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: undefined,
+    GIT_AUTHOR_EMAIL: undefined,
+    GIT_COMMITTER_NAME: undefined,
+    GIT_COMMITTER_EMAIL: undefined,
+    EMAIL: undefined,
+  };
+}
+
+/** Runs `node bin/create-ml-project.js ...args` with no terminal. */
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...isolatedGitEnv(), ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], { cwd: options.cwd ?? tempDir(), env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface GenerateOptions extends RunOptions {
+  /** Extra command-line arguments. */
+  args?: readonly string[];
+}
+
+/**
+ * Generates a project from answers (written to an answers file) with --yes
+ * for the rest and git off unless the answers say otherwise.
+ */
+export async function generateProject(
+  answers: Record<string, unknown> = {},
+  options: GenerateOptions = {},
+): Promise<RunResult & { dir: string }> {
+  const cwd = options.cwd ?? tempDir();
+  const projectName = (answers.projectName as string | undefined) ?? 'my-project';
+  const file = join(tempDir('cmp-answers-'), 'answers.json');
+  writeFileSync(file, JSON.stringify({ git: false, ...answers, projectName }));
+  const result = await runCli(['--yes', '--answers', file, ...(options.args ?? [])], { ...options, cwd });
+  return { ...result, dir: join(cwd, projectName) };
+}
+
+/** Presets every suite checks: the defaults, each compute choice, and every optional part off. */
+export const presets: Record<string, Record<string, unknown>> = {
+  defaults: {},
+  cpu: { compute: 'cpu' },
+  gpu: { compute: 'gpu', projectName: 'vision-lab', packageName: 'vision' },
+  minimal: { dvc: false, precommit: false, ci: false, devcontainer: false, git: false, license: 'none' },
+};
