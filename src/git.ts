@@ -19,12 +19,13 @@ const BLOCK_TIMEOUT_MS = 20_000;
 
 export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
 
+/**
+ * The user's environment is inherited as is (GIT_CONFIG_GLOBAL and the like
+ * keep working). Init, add and commit ask for no credentials; what could wait
+ * on a terminal (a signing passphrase, a hook) is killed by the timeout.
+ */
 function git(baseDir: string): SimpleGit {
-  return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } }).env({
-    ...process.env,
-    GIT_TERMINAL_PROMPT: '0',
-    GCM_INTERACTIVE: 'never',
-  });
+  return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } });
 }
 
 async function configValue(client: SimpleGit, key: string): Promise<string | undefined> {
