@@ -18,7 +18,11 @@ export function toPrompt(question: Question, defaultValue: unknown, answers: Par
   const base = { name: question.name, message: question.message, default: defaultValue };
   if (question.kind === 'boolean') return { ...base, type: 'confirm' };
   if (question.kind === 'choice') {
-    return { ...base, type: 'select', choices: (question.choices ?? []).map((c) => ({ name: c, value: c })) };
+    const choices = (question.choices ?? []).map((c) => {
+      const help = question.choiceHelp?.[c];
+      return { name: help ? `${c.padEnd(5)} ${help}` : c, value: c };
+    });
+    return { ...base, type: 'select', choices };
   }
   return {
     ...base,

@@ -56,6 +56,8 @@ export interface Question<K extends AnswerKey = AnswerKey> {
   help: string;
   example: string;
   choices?: readonly string[];
+  /** What each choice means, shown next to it in the prompt. */
+  choiceHelp?: Readonly<Record<string, string>>;
   /** Asked only when this holds; otherwise the default is taken silently. */
   when?: (answers: Partial<Answers>) => boolean;
   default: (answers: Partial<Answers>, context: DefaultsContext) => Answers[K];
@@ -194,10 +196,15 @@ export const questions: readonly Question[] = [
     name: 'compute',
     flag: 'compute',
     kind: 'choice',
-    message: 'Compute: auto builds CPU and GPU images and picks at start; cpu or gpu builds one',
+    message: 'Compute',
     help: 'auto (CPU and GPU images, the GPU one where NVIDIA is found), cpu or gpu',
     example: 'auto',
     choices: computeChoices,
+    choiceHelp: {
+      auto: 'CPU and GPU images; the GPU one is used where NVIDIA is found',
+      cpu: 'CPU image only',
+      gpu: 'GPU image only (CUDA)',
+    },
     default: () => 'auto',
     parse(raw) {
       return choice(this, raw, computeChoices);
