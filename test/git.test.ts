@@ -1,0 +1,124 @@
+/**
+ * git at the end of generation, with real git: a first commit on main, and
+ * every way it can fail (missing, no identity, inside a repository, a
+ * failing hook, signing that fails or hangs) keeping the project, exit 0.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isolatedGitEnv, runCli, tempDir } from './helpers/generate.js';
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...isolatedGitEnv() } as NodeJS.ProcessEnv }).trim();
+}
+
+function hasCommit(dir: string): boolean {
+  try {
+    git(dir, 'rev-parse', '--verify', 'HEAD');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An isolated git home whose global config gets `extra` appended. */
+function gitEnvWith(extra: string, identity = true): NodeJS.ProcessEnv {
+  const home = tempDir('cmp-home-');
+  const env = isolatedGitEnv(home, identity);
+  writeFileSync(join(home, '.gitconfig'), extra, { flag: 'a' });
+  return env;
+}
+
+describe('git', () => {
+  it('makes a repository on branch main with one commit holding every file', async () => {
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Made a git repository \(branch main\) with a first commit/);
+    const dir = join(cwd, 'my-project');
+    expect(git(dir, 'branch', '--show-current')).toBe('main');
+    expect(git(dir, 'log', '--format=%s|%an')).toBe('Initial commit from create-ml-project|Test User');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'ls-files')).toContain('.yo-rc.json');
+  });
+
+  it('inside an existing repository makes no nested one and says so', async () => {
+    const cwd = tempDir();
+    git(cwd, 'init', '-q');
+    const result = await runCli(['my-project', '--yes'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/inside the git repository .*: no new repository made/);
+    expect(existsSync(join(cwd, 'my-project', '.git'))).toBe(false);
+    expect(hasCommit(cwd)).toBe(false);
+  });
+
+  it('without git keeps the project and prints the commands to finish', async () => {
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: '/nonexistent' } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Warning: git was not found/);
+    expect(result.stderr).toContain('git init -b main');
+    expect(existsSync(join(cwd, 'my-project', '.yo-rc.json'))).toBe(true);
+    expect(existsSync(join(cwd, 'my-project', '.git'))).toBe(false);
+  });
+
+  it('without a user identity keeps the project, makes no commit and prints the two git config commands', async () => {
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes'], { cwd, env: isolatedGitEnv(tempDir('cmp-home-'), false) });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/git does not know who you are/);
+    expect(result.stderr).toContain('git config --global user.name "Your Name"');
+    expect(result.stderr).toContain('git config --global user.email "you@example.com"');
+    const dir = join(cwd, 'my-project');
+    expect(existsSync(join(dir, '.git'))).toBe(true);
+    expect(hasCommit(dir)).toBe(false);
+  });
+
+  it('with a failing global hook keeps the project and warns', async () => {
+    const hooks = tempDir('cmp-hooks-');
+    writeFileSync(join(hooks, 'pre-commit'), '#!/bin/sh\necho "secret scanner says no" >&2\nexit 1\n');
+    chmodSync(join(hooks, 'pre-commit'), 0o755);
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes'], { cwd, env: gitEnvWith(`[core]\n\thooksPath = ${hooks}\n`) });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/the first commit failed/);
+    expect(result.stderr).toContain('git add -A && git commit');
+    expect(hasCommit(join(cwd, 'my-project'))).toBe(false);
+  });
+
+  it('with commit signing that fails keeps the project and warns', async () => {
+    const cwd = tempDir();
+    const env = gitEnvWith('[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = /bin/false\n');
+    const result = await runCli(['my-project', '--yes'], { cwd, env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/the first commit failed.*signing/s);
+    expect(existsSync(join(cwd, 'my-project', '.yo-rc.json'))).toBe(true);
+  });
+
+  it('never hangs on a signing program that waits for a passphrase', async () => {
+    const bin = tempDir('cmp-bin-');
+    writeFileSync(join(bin, 'gpg-waits'), '#!/bin/sh\nsleep 300\n');
+    chmodSync(join(bin, 'gpg-waits'), 0o755);
+    const cwd = tempDir();
+    const env = gitEnvWith(`[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = ${join(bin, 'gpg-waits')}\n`);
+    const result = await runCli(['my-project', '--yes'], { cwd, env, timeoutMs: 90_000 });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/the first commit failed/);
+    const dir = join(cwd, 'my-project');
+    expect(existsSync(join(dir, '.yo-rc.json'))).toBe(true);
+    // the printed commands work: no lock left behind by the killed commit
+    expect(existsSync(join(dir, '.git', 'index.lock'))).toBe(false);
+    git(dir, '-c', 'commit.gpgsign=false', 'commit', '-qm', 'by hand');
+    expect(hasCommit(dir)).toBe(true);
+  }, 100_000);
+
+  it('--no-git leaves no repository', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'x'));
+    const result = await runCli(['my-project', '--yes', '--no-git'], { cwd });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(cwd, 'my-project', '.git'))).toBe(false);
+    expect(result.stdout).not.toMatch(/git/i);
+  });
+});
