@@ -25,12 +25,12 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-async function runGenerator(options: AppOptions): Promise<void> {
+async function runGenerator(cwd: string, options: AppOptions): Promise<void> {
   const [{ createEnv }, { default: AppGenerator }] = await Promise.all([
     import('yeoman-environment'),
     import('../generators/app/index.js'),
   ]);
-  const env = createEnv({ cwd: options.cwd, skipInstall: true });
+  const env = createEnv({ cwd, skipInstall: true });
   const namespace = 'ml-project:app';
   env.register(AppGenerator, { namespace, packagePath: packageRoot, resolved: fileURLToPath(import.meta.url) });
   const generator = await env.create(namespace, { generatorOptions: options as never });
@@ -92,8 +92,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const file = args.answersFile ? await readAnswersFile(args.answersFile) : undefined;
     const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
-    await runGenerator({
-      cwd: io.cwd,
+    await runGenerator(io.cwd, {
       mode,
       force: args.force,
       flags,

@@ -15,8 +15,6 @@ import { loadTemplates } from '../../src/templates.js';
 import { checkTarget, writeProject, type WriteResult } from '../../src/write.js';
 
 export interface AppOptions {
-  /** Folder the project folder is created in. */
-  cwd: string;
   mode: Mode;
   force: boolean;
   flags: RawAnswers;
@@ -42,7 +40,9 @@ export default class AppGenerator extends Generator {
   }
 
   async prompting(): Promise<void> {
-    const { cwd, mode, force, flags, file, fileName, outcome } = this.options;
+    const { mode, force, flags, file, fileName, outcome } = this.options;
+    // The project folder is created in the environment's working folder.
+    const cwd = this.env.cwd;
     const identity = await readGitIdentity(cwd);
     outcome.answers = await resolveAnswers({
       flags,
