@@ -23,6 +23,25 @@ export type CudaVersion = keyof typeof cudaImages;
 
 /** Python packages of the generated project (requirements files). */
 export const pythonPackages = {
+  // runtime: requirements.txt
+  numpy: '2.2.6',
+  pandas: '2.3.3',
+  'scikit-learn': '1.7.2',
+  pyyaml: '6.0.3',
+  matplotlib: '3.10.7',
+  joblib: '1.5.2',
+  mlflow: '3.4.0',
+  // development: requirements-dev.txt
+  pytest: '8.4.2',
+  ruff: '0.14.3',
+  jupyterlab: '4.4.9',
+  papermill: '2.6.0',
+  ipykernel: '6.30.1',
+  nbstripout: '0.8.1',
+  dvc: '3.63.0',
+  'pre-commit': '4.3.0',
+  // build backend: pyproject.toml
+  setuptools: '80.9.0',
 } as const;
 
 /** Tools: pre-commit hook revisions, GitHub Actions, devcontainer features. */
