@@ -55,5 +55,6 @@ export function renderProject(answers: Answers, templates: readonly TemplateFile
     project.set(path, { content, mode: file.mode });
   }
   project.set('.yo-rc.json', { content: Buffer.from(storedConfig(answers, context.generatorVersion)), mode: 0o644 });
-  return new Map([...project].sort(([a], [b]) => a.localeCompare(b)));
+  // Code-point order, the same under every locale.
+  return new Map([...project].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

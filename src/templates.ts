@@ -31,5 +31,5 @@ export async function loadTemplates(dir = defaultTemplatesDir()): Promise<Templa
       return { path: relative(dir, file).split(sep).join('/'), content, mode: info.mode & 0o777 };
     }),
   );
-  return loaded.sort((a, b) => a.path.localeCompare(b.path));
+  return loaded.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

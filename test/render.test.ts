@@ -1,0 +1,78 @@
+/**
+ * Rendering is pure: answers and templates in, a map of files out. These
+ * tests need no disk beyond reading a small fixture template tree.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultAnswers } from '../src/answers.js';
+import { renderProject } from '../src/render.js';
+import { loadTemplates } from '../src/templates.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures', 'templates');
+const context = { year: 2031, generatorVersion: '1.2.3' };
+
+async function render(overrides: Record<string, unknown> = {}) {
+  const answers = await defaultAnswers({ projectName: 'my-project', authorName: 'Ada', ...overrides });
+  return renderProject(answers, await loadTemplates(fixtures), context);
+}
+
+const text = (files: Map<string, { content: Buffer }>, path: string) => files.get(path)!.content.toString('utf8');
+
+describe('renderProject', () => {
+  it('maps template paths to output paths', async () => {
+    const files = await render({ packageName: 'churn' });
+    expect([...files.keys()]).toEqual([
+      '.github/workflows/ci.yml',
+      '.gitignore',
+      '.yo-rc.json',
+      'LICENSE',
+      'README.md',
+      'churn/__init__.py',
+      'docker/Dockerfile.cpu',
+      'docker/Dockerfile.gpu',
+    ]);
+  });
+
+  it('copies non-template files byte for byte', async () => {
+    const files = await render();
+    expect(text(files, '.github/workflows/ci.yml')).toContain('echo ${{ github.sha }} <%= not rendered %>');
+  });
+
+  it('renders with the answers, the escapers, the pinned versions and the context', async () => {
+    const description = `It's "quoted" & <b>$HOME</b> 🚀`;
+    const files = await render({ description, pythonVersion: '3.11', cudaVersion: '12.6' });
+    expect(text(files, 'my_project/__init__.py')).toBe(`"""my_project."""\n__description__ = ${JSON.stringify(description)}\n`);
+    expect(text(files, 'docker/Dockerfile.cpu')).toMatch(/^FROM python:3\.11\.\d+-slim-bookworm\n$/);
+    expect(text(files, 'docker/Dockerfile.gpu')).toMatch(/^FROM nvidia\/cuda:12\.6\.\d+-cudnn-runtime-ubuntu24\.04\n$/);
+    expect(text(files, 'LICENSE')).toBe('Copyright (c) 2031 Ada\n');
+    expect(text(files, 'README.md')).toBe('## DVC\n# It\'s "quoted" \\& \\<b\\>\\$HOME\\</b\\> 🚀\n');
+  });
+
+  it('drops whole optional parts and their if blocks', async () => {
+    const files = await render({ compute: 'cpu', license: 'none', ci: false, dvc: false });
+    expect(files.has('docker/Dockerfile.gpu')).toBe(false);
+    expect(files.has('LICENSE')).toBe(false);
+    expect(files.has('.github/workflows/ci.yml')).toBe(false);
+    expect(text(files, 'README.md')).not.toContain('DVC');
+    expect((await render({ compute: 'gpu' })).has('docker/Dockerfile.cpu')).toBe(false);
+  });
+
+  it('stores the answers and the generator version in .yo-rc.json', async () => {
+    const files = await render({ jupyterPort: 9000 });
+    const stored = JSON.parse(text(files, '.yo-rc.json')) as Record<string, { version: string; answers: Record<string, unknown> }>;
+    expect(stored['create-ml-project']!.version).toBe('1.2.3');
+    expect(stored['create-ml-project']!.answers).toMatchObject({ projectName: 'my-project', jupyterPort: 9000 });
+    expect(Object.keys(stored['create-ml-project']!.answers)[0]).toBe('projectName');
+  });
+
+  it('is deterministic', async () => {
+    const [a, b] = await Promise.all([render(), render()]);
+    expect([...a].map(([p, f]) => [p, f.content.toString('base64')])).toEqual([...b].map(([p, f]) => [p, f.content.toString('base64')]));
+  });
+
+  it('names the template when one fails to render', async () => {
+    const answers = await defaultAnswers({ projectName: 'x' });
+    const broken = [{ path: 'bad.txt.ejs', content: Buffer.from('<%- nope() %>'), mode: 0o644 }];
+    expect(() => renderProject(answers, broken, context)).toThrow(/Template bad\.txt\.ejs failed to render/);
+  });
+});
