@@ -24,7 +24,7 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-describe('create-ml-project (the built bin)', () => {
+describe.concurrent('create-ml-project (the built bin)', () => {
   it('--help and --version answer at once and write nothing', async () => {
     const cwd = tempDir();
     const help = await runCli(['--help'], { cwd });

@@ -30,7 +30,7 @@ function gitEnvWith(extra: string, identity = true): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('git', () => {
+describe.concurrent('git', () => {
   it('makes a repository on branch main with one commit holding every file', async () => {
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes'], { cwd });
