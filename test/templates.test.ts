@@ -1,0 +1,122 @@
+/**
+ * The real template tree, rendered in memory for every preset: the exact file
+ * list, no template marker or placeholder left, no trace of a part that is
+ * switched off, every structured file parseable with hostile free text.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { defaultAnswers } from '../src/answers.js';
+import { renderProject, type RenderedProject } from '../src/render.js';
+import { loadTemplates, type TemplateFile } from '../src/templates.js';
+import { cudaImages, pythonImages } from '../src/versions.js';
+import { presets, tempDir } from './helpers/generate.js';
+
+const hostile = {
+  description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s`,
+  authorName: "Ada O'Brien $USER #1 & <co>",
+  authorEmail: 'ada@example.com',
+};
+
+let templates: TemplateFile[];
+const rendered: Record<string, RenderedProject> = {};
+
+beforeAll(async () => {
+  templates = await loadTemplates();
+  for (const [name, answers] of Object.entries(presets)) {
+    const resolved = await defaultAnswers({ projectName: 'my-project', ...hostile, ...answers });
+    rendered[name] = renderProject(resolved, templates, { year: 2031, generatorVersion: '0.0.0-test' });
+  }
+});
+
+const text = (project: RenderedProject) => [...project].map(([path, f]) => [path, f.content.toString('utf8')] as const);
+
+/** The files every preset has, for package `pkg`. */
+function common(pkg: string): string[] {
+  return [
+    '.dockerignore', '.env.example', '.gitignore', '.yo-rc.json', 'Makefile', 'README.md',
+    'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
+    'configs/examples/gradient_boosting.yml', 'configs/examples/random_forest.yml',
+    'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',
+    'docker-compose.yml', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
+    'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements.txt',
+    ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'models.py', 'tracking.py', 'train.py'].map((f) => `${pkg}/${f}`),
+    ...['conftest.py', 'test_config.py', 'test_pipeline.py'].map((f) => `tests/${f}`),
+  ];
+}
+const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', 'dvc.yaml', 'LICENSE'];
+
+const expectedFiles: Record<string, string[]> = {
+  defaults: [...common('my_project'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+  cpu: [...common('my_project'), ...optional, 'docker/Dockerfile.cpu'],
+  gpu: [...common('vision'), ...optional, 'docker/Dockerfile.gpu'],
+  minimal: [...common('my_project'), 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+};
+
+describe('the templates', () => {
+  it('write no user value with <%= (HTML escaping)', () => {
+    for (const file of templates.filter((t) => t.path.endsWith('.ejs'))) {
+      expect(file.content.toString('utf8'), file.path).not.toMatch(/<%=/);
+    }
+  });
+
+  it.each(Object.keys(expectedFiles))('generate exactly the expected files for the %s preset', (preset) => {
+    expect([...rendered[preset]!.keys()].sort()).toEqual([...expectedFiles[preset]!].sort());
+  });
+
+  it.each(Object.keys(presets))('leave no template marker or placeholder in the %s preset', (preset) => {
+    for (const [path, content] of text(rendered[preset]!)) {
+      expect(path).not.toMatch(/__package__|\.ejs$|(^|\/)_gitignore$/);
+      expect(content, path).not.toMatch(/<%|%>/);
+      expect(content, path).not.toMatch(/\bTODO\b|\bFIXME\b|\bXXX\b|placeholder|>>>>|<<<<|lorem ipsum|put .* here/i);
+    }
+  });
+
+  it('leave no trace of the parts that are switched off', () => {
+    const traces: Record<string, RegExp> = {
+      dvc: /\bdvc\b/i,
+      'pre-commit': /pre-commit/i,
+      'GitHub Actions': /github actions|\.github\/|GITHUB_STEP_SUMMARY/i,
+      devcontainer: /devcontainer/i,
+      license: /^LICENSE$/,
+    };
+    for (const [path, content] of text(rendered.minimal!)) {
+      for (const [part, trace] of Object.entries(traces)) {
+        if (part === 'license') expect(path).not.toMatch(trace);
+        else expect(content, `${part} in ${path}`).not.toMatch(trace);
+      }
+    }
+  });
+
+  it('keep hostile free text parseable and verbatim in YAML, JSON and TOML', () => {
+    for (const project of Object.values(rendered)) {
+      for (const [path, content] of text(project)) {
+        if (/\.ya?ml$/.test(path)) expect(() => parseYaml(content), path).not.toThrow();
+        if (/\.(json|ipynb)$/.test(path)) expect(() => JSON.parse(content), path).not.toThrow();
+      }
+      const config = parseYaml(project.get('configs/config.yml')!.content.toString()) as { experiment: { description: string } };
+      expect(config.experiment.description).toBe(hostile.description);
+    }
+    const dir = tempDir();
+    const file = join(dir, 'pyproject.toml');
+    writeFileSync(file, rendered.defaults!.get('pyproject.toml')!.content);
+    const parsed = JSON.parse(
+      execFileSync('python3', ['-c', 'import json,sys,tomllib; print(json.dumps(tomllib.load(open(sys.argv[1],"rb"))))', file], { encoding: 'utf8' }),
+    ) as { project: { description: string; authors: { name: string }[] } };
+    expect(parsed.project.description).toBe(hostile.description);
+    expect(parsed.project.authors[0]!.name).toBe(hostile.authorName);
+  });
+
+  it('take every base image from src/versions.ts', () => {
+    const pinned = new Set<string>([...Object.values(pythonImages), ...Object.values(cudaImages)]);
+    for (const project of Object.values(rendered)) {
+      for (const [path, content] of text(project).filter(([p]) => p.startsWith('docker/Dockerfile'))) {
+        const images = [...content.matchAll(/^(?:FROM\s+|ARG\s+\w*IMAGE\w*=)(\S+:\S+)/gm)].map((m) => m[1]!);
+        expect(images.length, path).toBeGreaterThan(0);
+        for (const image of images.filter((i) => !i.includes('$'))) expect(pinned, `${image} in ${path}`).toContain(image);
+      }
+    }
+  });
+});
