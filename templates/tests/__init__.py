@@ -1,0 +1,1 @@
+"""Tests of the pipeline and its configuration: python -m pytest."""
