@@ -1,1 +1,0 @@
-"""Tests of the pipeline and its configuration: python -m pytest."""
