@@ -1,0 +1,114 @@
+/**
+ * The runner's command line: one command, its flags, --help. Each command
+ * lists the flags it takes, so a flag given to the wrong command is a usage
+ * error rather than silently ignored.
+ */
+import { UsageError } from '../errors.js';
+import { parseGpuFlag, type GpuFlag } from './gpu.js';
+
+export const commands = {
+  doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
+  build: { flags: ['gpu', 'base-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
+  up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container)' },
+  start: { flags: ['gpu', 'timeout'], help: 'Start the stack\'s existing containers again' },
+  stop: { flags: [], help: 'Stop the containers, keeping them' },
+  down: { flags: [], help: 'Stop and remove the containers and the network' },
+  status: { flags: ['json'], help: 'Show each service\'s state and the URLs' },
+  logs: { flags: ['follow'], help: 'Show the logs of all services or one: logs [bash-executor|jupyter|mlflow]' },
+  shell: { flags: [], help: 'Open bash in the bash-executor container' },
+} as const;
+
+export type CommandName = keyof typeof commands;
+
+export interface RunnerArgs {
+  command?: CommandName;
+  help: boolean;
+  version: boolean;
+  json: boolean;
+  follow: boolean;
+  gpu: GpuFlag;
+  baseImage?: string;
+  /** Seconds; undefined means the command's own default. */
+  timeout?: number;
+  service?: string;
+}
+
+const valued = new Set(['gpu', 'base-image', 'timeout']);
+const shorts: Record<string, string> = { h: 'help', v: 'version', f: 'follow' };
+
+export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
+  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto' };
+  const positionals: string[] = [];
+  // The flags given, checked against the command once it is known.
+  const given: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const m = /^--([^=]+)(?:=(.*))?$/s.exec(arg) ?? (/^-([a-zA-Z])$/.exec(arg) ? [arg, shorts[arg[1]!] ?? arg, undefined] : null);
+    const name = m?.[1];
+    if (!name || name.startsWith('-')) throw new UsageError(`Unknown option ${arg}. See ml-project --help.`);
+    let value = m[2];
+    if (valued.has(name) && value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`Option --${name} needs a value.`);
+    } else if (!valued.has(name) && value !== undefined) throw new UsageError(`Option --${name} takes no value.`);
+    if (name === 'help') args.help = true;
+    else if (name === 'version') args.version = true;
+    else if (name === 'json') args.json = true;
+    else if (name === 'follow') args.follow = true;
+    else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
+    else if (name === 'base-image') {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9._\/:@-]*$/.test(value!)) throw new UsageError(`--base-image is not an image reference: ${JSON.stringify(value)}.`);
+      args.baseImage = value;
+    } else if (name === 'timeout') {
+      if (!/^\d+$/.test(value!) || Number(value) < 1) throw new UsageError(`--timeout takes a whole number of seconds, not ${JSON.stringify(value)}.`);
+      args.timeout = Number(value);
+    } else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
+    given.push(name);
+  }
+  const [command, ...rest] = positionals;
+  if (command !== undefined) {
+    if (!(command in commands)) throw new UsageError(`Unknown command ${JSON.stringify(command)}. Commands: ${Object.keys(commands).join(', ')}.`);
+    args.command = command as CommandName;
+  }
+  if (args.command && !args.help) {
+    const allowed: readonly string[] = commands[args.command].flags;
+    const wrong = given.find((f) => f !== 'help' && f !== 'version' && !allowed.includes(f));
+    if (wrong) throw new UsageError(`${args.command} does not take --${wrong}.${allowed.length ? ` It takes: ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
+    if (args.command === 'logs' && rest.length <= 1) args.service = rest[0];
+    else if (rest.length) throw new UsageError(`${args.command} takes no argument ${JSON.stringify(rest[0])}.`);
+  }
+  return args;
+}
+
+export function runnerHelp(version: string): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 2;
+  return `ml-project ${version}: run a create-ml-project project's Docker stack
+
+Usage:
+  ml-project COMMAND [OPTIONS]
+
+Commands:
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.help}`).join('\n')}
+
+Options:
+  --gpu auto|on|off    build/up: GPU image or CPU image (default auto: GPU when the
+                       engine has NVIDIA support and docker/Dockerfile.gpu exists)
+  --base-image IMAGE   build: passed as the BASE_IMAGE build argument
+  --timeout SECONDS    build: give up on a stalled build (default 3600)
+                       up/start: wait this long for Jupyter and MLflow (default 180)
+  --json               doctor/status: machine-readable output
+  -f, --follow         logs: keep following
+  -h, --help           show this help
+  -v, --version        show the version
+
+Environment:
+  DOCKER_HOST          the engine (unix://, tcp://, ssh://user@host); else the docker context
+  JUPYTER_HOST_PORT, MLFLOW_HOST_PORT   host ports (also read from .env)
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 Docker unavailable, 130 interrupted.
+`;
+}

@@ -1,0 +1,126 @@
+/**
+ * The `ml-project` entry: parses arguments, runs one command, and is the one
+ * place where the runner's errors become messages and exit codes. dockerode
+ * is imported only when a command first talks to the engine.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, ExitCode, InterruptedError, UsageError } from '../errors.js';
+import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
+import { findCompose } from './compose.js';
+import type { Engine } from './engine.js';
+import { resolveEndpoint, type Endpoint } from './endpoint.js';
+import { createProgress } from './progress.js';
+import type { RunnerContext } from './commands/context.js';
+
+export interface RunnerIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Replaceable in tests: how to reach an engine at an endpoint. */
+export interface RunnerDeps {
+  openEngine?: (endpoint: Endpoint) => Promise<Engine>;
+}
+
+const BUILD_TIMEOUT = 3600;
+const UP_TIMEOUT = 180;
+
+function version(): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function openDockerEngine(endpoint: Endpoint): Promise<Engine> {
+  const { DockerEngine } = await import('./docker-engine.js');
+  return new DockerEngine(endpoint);
+}
+
+function context(io: RunnerIo, signal: AbortSignal, deps: RunnerDeps): RunnerContext {
+  let endpoint: Endpoint | undefined;
+  let engine: Promise<Engine> | undefined;
+  const getEndpoint = () => (endpoint ??= resolveEndpoint(io.env));
+  return {
+    cwd: io.cwd,
+    env: io.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    signal,
+    endpoint: getEndpoint,
+    connect: () =>
+      (engine ??= (async () => {
+        const opened = await (deps.openEngine ?? openDockerEngine)(getEndpoint());
+        await opened.ping();
+        return opened;
+      })()),
+    findCompose: () => findCompose(io.env),
+    progress: () => createProgress(io.stdout),
+    uid: process.getuid?.() ?? 1000,
+    gid: process.getgid?.() ?? 1000,
+  };
+}
+
+async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
+  switch (args.command) {
+    case 'doctor':
+      return (await import('./commands/doctor.js')).doctor(ctx, args.json);
+    case 'build':
+      return (await import('./commands/build.js')).build(ctx, { gpu: args.gpu, baseImage: args.baseImage, timeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
+    case 'up':
+    case 'start':
+      return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command });
+    case 'status':
+      return (await import('./commands/manage.js')).status(ctx, args.json);
+    case 'stop':
+      return (await import('./commands/manage.js')).stop(ctx);
+    case 'down':
+      return (await import('./commands/manage.js')).down(ctx);
+    case 'logs':
+      return (await import('./commands/manage.js')).logs(ctx, args.service, args.follow);
+    case 'shell':
+      return (await import('./commands/manage.js')).shell(ctx);
+    default:
+      throw new UsageError('No command given. See ml-project --help.');
+  }
+}
+
+export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDeps = {}): Promise<number> {
+  const controller = new AbortController();
+  // The first Ctrl-C lets the command cancel and clean up; a second one leaves at once.
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    io.stderr.write('\nInterrupted: cleaning up (press Ctrl-C again to leave at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const args = parseRunnerArgs(argv);
+    if (args.help) {
+      io.stdout.write(runnerHelp(version()));
+      return ExitCode.ok;
+    }
+    if (args.version) {
+      io.stdout.write(`${version()}\n`);
+      return ExitCode.ok;
+    }
+    const code = await dispatch(args, context(io, controller.signal, deps));
+    if (controller.signal.aborted && code === ExitCode.ok) throw new InterruptedError();
+    return code;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (controller.signal.aborted) {
+      io.stderr.write('Interrupted.\n');
+      return ExitCode.interrupted;
+    }
+    io.stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.failure;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

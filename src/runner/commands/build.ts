@@ -1,0 +1,74 @@
+/**
+ * `ml-project build` (make init): picks CPU or GPU, packs the context, builds
+ * through the engine with the host's UID/GID, and shows step n/m. The engine
+ * tags the image only when the build succeeds; this command never tags.
+ */
+import { FailureError, InterruptedError } from '../../errors.js';
+import { BuildLog } from '../build-log.js';
+import { packContext } from '../context.js';
+import { gpuEngineError, type GpuFlag } from '../gpu.js';
+import { dockerfileFor, imageName } from '../images.js';
+import { requireProject } from '../project.js';
+import { chooseCompute, describeChoice } from './choose.js';
+import { line, type RunnerContext } from './context.js';
+
+export interface BuildOptions {
+  gpu: GpuFlag;
+  baseImage?: string;
+  timeoutSeconds: number;
+}
+
+export async function build(ctx: RunnerContext, options: BuildOptions): Promise<number> {
+  const project = requireProject(ctx.cwd, ctx.env);
+  const engine = await ctx.connect();
+  // Decided before anything is sent: `--gpu on` without NVIDIA fails here.
+  const choice = await chooseCompute(engine, project, options.gpu);
+  const tag = imageName(project.name, choice.compute);
+  const dockerfile = dockerfileFor(choice.compute);
+  line(ctx.stdout, `Image: ${describeChoice(choice, options.gpu)}`);
+
+  const buildArgs: Record<string, string> = { USER_UID: String(ctx.uid), USER_GID: String(ctx.gid) };
+  if (options.baseImage) buildArgs.BASE_IMAGE = options.baseImage;
+  const context = await packContext(project.root, dockerfile);
+  line(ctx.stdout, `Building ${tag} from ${dockerfile} (${context.files} files in the context, ${engine.endpoint})`);
+
+  const log = new BuildLog();
+  const progress = ctx.progress();
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutSeconds * 1000);
+  const onInterrupt = () => controller.abort();
+  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  try {
+    await engine.build({
+      context: context.stream,
+      dockerfile,
+      tag,
+      buildArgs,
+      signal: controller.signal,
+      onEvent: (event) => {
+        const started = log.push(event);
+        if (started) progress.note(`Step ${started.index}/${started.total}: ${started.instruction}`);
+        else if (log.step && log.lines.length) progress.update(`Step ${log.step.index}/${log.step.total}  ${log.lines.at(-1)}`);
+      },
+    });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onInterrupt);
+    progress.stop();
+  }
+  // Aborting the request makes the engine cancel the build: no tag, no running step left.
+  if (ctx.signal.aborted) throw new InterruptedError('Interrupted: the build was cancelled; no image was tagged.');
+  if (timedOut) {
+    const where = log.step ? ` at step ${log.step.index}/${log.step.total} (${log.step.instruction})` : '';
+    throw new FailureError(`The build stalled${where}: no result after ${options.timeoutSeconds}s, so it was cancelled and nothing was tagged. Raise the limit with --timeout SECONDS, or check the network if a download hangs.`);
+  }
+  if (log.error) throw gpuEngineError(log.error) ?? new FailureError(`${log.failure()}\nNothing was tagged.`);
+  line(ctx.stdout, `Built ${tag}${log.imageId ? ` (${log.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}. Next: make create-container`);
+  return 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * `ml-project up` (make create-container) and `start`: run the stack with the
+ * real compose tool, wait until Jupyter and MLflow answer, print their URLs.
+ * Idempotent. On any failure or Ctrl-C, what this run created is removed and
+ * what it started is stopped; what ran before is left alone.
+ */
+import { FailureError, InterruptedError } from '../../errors.js';
+import { composeRunner, requireCompose, type Compose } from '../compose.js';
+import type { ContainerState, Engine } from '../engine.js';
+import { isLocal, publishedHost } from '../endpoint.js';
+import { PortInUseError } from '../errors.js';
+import { gpuEngineError, type GpuFlag } from '../gpu.js';
+import { composeFiles, IMAGE_VARIABLE, imageName } from '../images.js';
+import { checkPort } from '../ports.js';
+import { requireProject, type Project } from '../project.js';
+import { answers, sleep } from '../wait.js';
+import { chooseCompute, describeChoice } from './choose.js';
+import { line, type RunnerContext } from './context.js';
+import { listStack, printUrls, SERVICES, tail, urls } from './stack.js';
+
+export interface UpOptions {
+  gpu: GpuFlag;
+  timeoutSeconds: number;
+  /** `start` only starts containers that exist; `up` creates them too. */
+  mode: 'up' | 'start';
+}
+
+/** Undo this run: remove containers it created, stop services it started; all of it if nothing existed before. */
+async function cleanUp(compose: Compose, engine: Engine, before: ContainerState[]): Promise<void> {
+  if (before.length === 0) {
+    await compose.run(['down', '--remove-orphans'], { timeoutMs: 120_000 });
+    return;
+  }
+  const known = new Map(before.map((c) => [c.id, c]));
+  for (const c of await listStack(compose, engine).catch(() => [])) {
+    const old = known.get(c.id);
+    if (!old) await engine.removeContainer(c.id).catch(() => undefined);
+    else if (!old.running && c.running && c.service) await compose.run(['stop', c.service], { timeoutMs: 60_000 });
+  }
+}
+
+/** The port in a compose/engine "port is already allocated" message, as one of the project's settings. */
+function portError(project: Project, message: string): PortInUseError | undefined {
+  if (!/port is already allocated|address already in use|ports are not available/i.test(message)) return undefined;
+  const numbers = [...message.matchAll(/:(\d{2,5})\b/g)].map((m) => Number(m[1]));
+  const setting = project.ports.find((p) => numbers.includes(p.port)) ?? project.ports[0]!;
+  return new PortInUseError(setting.port, setting.variable, setting.service);
+}
+
+/** Which image to run: the one `build` would pick, or the only one built when `auto` finds just one. */
+async function pickImage(engine: Engine, project: Project, flag: GpuFlag) {
+  const choice = await chooseCompute(engine, project, flag);
+  const image = imageName(project.name, choice.compute);
+  if (await engine.imageExists(image)) return { choice, image };
+  if (flag === 'auto' && choice.compute === 'gpu' && project.hasCpuImage) {
+    const cpu = imageName(project.name, 'cpu');
+    if (await engine.imageExists(cpu)) return { choice: { compute: 'cpu' as const, reason: `only the CPU image ${cpu} is built (make init builds ${image})` }, image: cpu };
+  }
+  throw new FailureError(`The image ${image} is not built yet. Run: make init  (or: ml-project build${flag === 'auto' ? '' : ` --gpu ${flag}`})`);
+}
+
+export async function up(ctx: RunnerContext, options: UpOptions): Promise<number> {
+  const project = requireProject(ctx.cwd, ctx.env);
+  const tool = await requireCompose(ctx.env);
+  const engine = await ctx.connect();
+  const { choice, image } = await pickImage(engine, project, options.gpu);
+  const files = composeFiles(choice.compute).filter((f) => f !== 'docker-compose.gpu.yml' || project.hasGpuCompose);
+  const compose = composeRunner(tool, files, project.root, { ...ctx.env, [IMAGE_VARIABLE]: image });
+  const host = publishedHost(ctx.endpoint());
+  const links = urls(project, host);
+
+  const before = await listStack(compose, engine);
+  const running = new Set(before.filter((c) => c.running).map((c) => c.service));
+  if (SERVICES.every((s) => running.has(s))) {
+    line(ctx.stdout, `Already running: ${SERVICES.join(', ')} (${image}).`);
+    printUrls(ctx.stdout, links);
+    return 0;
+  }
+  if (options.mode === 'start' && before.length === 0) throw new FailureError('Nothing to start: the containers do not exist yet. Run: make create-container');
+  line(ctx.stdout, `Image: ${image}, ${describeChoice(choice, options.gpu)}`);
+  if (running.size) line(ctx.stdout, `Already running: ${[...running].join(', ')}`);
+
+  // Checked before anything starts, so a clash leaves nothing behind.
+  if (isLocal(ctx.endpoint())) {
+    for (const setting of project.ports) {
+      if (!running.has(setting.service) && (await checkPort(setting.port)) !== 'free') throw new PortInUseError(setting.port, setting.variable, setting.service);
+    }
+  }
+
+  const fail = async (error: Error): Promise<never> => {
+    await cleanUp(compose, engine, before);
+    throw error;
+  };
+  const args = options.mode === 'up' ? ['up', '-d', '--remove-orphans'] : ['start'];
+  line(ctx.stdout, `Starting the stack (${tool.command.join(' ')} ${files.map((f) => `-f ${f}`).join(' ')} ${args.join(' ')})`);
+  const result = await compose.run(args, { signal: ctx.signal });
+  if (ctx.signal.aborted) return fail(new InterruptedError('Interrupted: the containers this run created were removed.'));
+  if (result.code !== 0) {
+    const message = `${result.stderr}\n${result.stdout}`;
+    return fail(portError(project, message) ?? gpuEngineError(message) ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
+  }
+
+  const progress = ctx.progress();
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const pending = new Map(project.ports.map((p) => [p.service, p.port]));
+  try {
+    while (pending.size) {
+      if (ctx.signal.aborted) return await fail(new InterruptedError('Interrupted: the containers this run created were removed.'));
+      for (const c of await listStack(compose, engine)) {
+        if (c.running || !c.service || !(SERVICES as readonly string[]).includes(c.service)) continue;
+        const logs = await engine.containerLogs(c.id, 20).catch(() => '');
+        return await fail(new FailureError(`The ${c.service} container (${c.name}) exited with code ${c.exitCode} right after starting.${logs.trim() ? `\n--- its last log lines ---\n${tail(logs, 20)}` : ''}`));
+      }
+      for (const [service, port] of pending) if (await answers(host, port)) pending.delete(service);
+      if (!pending.size) break;
+      if (Date.now() > deadline) {
+        return await fail(new FailureError(`${[...pending.keys()].join(' and ')} did not answer on port ${[...pending.values()].join(', ')} within ${options.timeoutSeconds}s. See: ml-project logs ${[...pending.keys()][0]}. Raise the limit with --timeout.`));
+      }
+      progress.update(`Waiting for ${[...pending.keys()].join(' and ')} to answer...`);
+      await sleep(500, ctx.signal);
+    }
+  } finally {
+    progress.stop();
+  }
+  line(ctx.stdout, `Running: ${SERVICES.join(', ')}`);
+  printUrls(ctx.stdout, links);
+  return 0;
+}

@@ -1,0 +1,189 @@
+/**
+ * The Engine interface on dockerode: the one module that imports it, loaded
+ * lazily by the CLI so that --help and usage errors never pay for it.
+ */
+import Docker from 'dockerode';
+import type { BuildEvent, BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
+import { connectionError, isConnectionError } from './engine-errors.js';
+import { describeEndpoint, type Endpoint } from './endpoint.js';
+import { FailureError } from '../errors.js';
+
+const PING_TIMEOUT_MS = 15_000;
+
+function options(endpoint: Endpoint): Docker.DockerOptions {
+  if (endpoint.kind === 'unix') return { socketPath: endpoint.socketPath };
+  if (endpoint.kind === 'ssh') {
+    return { protocol: 'ssh', host: endpoint.host, port: endpoint.port ?? 22, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
+  }
+  return { protocol: endpoint.tls ? 'https' : 'http', host: endpoint.host, port: endpoint.port ?? (endpoint.tls ? 2376 : 2375) };
+}
+
+/** Splits the engine's multiplexed log stream (8-byte frame headers) into text; a TTY container's log has no frames. */
+export function demuxLogs(data: Buffer): string {
+  const framed = data.length >= 8 && data[0]! <= 2 && data[1] === 0 && data[2] === 0 && data[3] === 0;
+  if (!framed) return data.toString('utf8');
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= data.length) {
+    const size = data.readUInt32BE(offset + 4);
+    parts.push(data.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Reads newline-delimited JSON from the build stream, tolerant of lines split across chunks. */
+function readEvents(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const emit = (line: string) => {
+      if (!line.trim()) return;
+      try {
+        onEvent(JSON.parse(line) as BuildEvent);
+      } catch {
+        onEvent({ stream: `${line}\n` });
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      lines.forEach(emit);
+    });
+    stream.on('end', () => {
+      emit(buffered);
+      resolve();
+    });
+    stream.on('error', reject);
+    stream.on('close', () => resolve());
+  });
+}
+
+export class DockerEngine implements Engine {
+  readonly endpoint: string;
+  private readonly docker: Docker;
+
+  constructor(private readonly where: Endpoint) {
+    this.endpoint = describeEndpoint(where);
+    this.docker = new Docker(options(where));
+  }
+
+  /** Transport failures become DockerUnavailableError; engine answers keep their message. */
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isConnectionError(error)) throw connectionError(error, this.endpoint, this.where.kind);
+      if ((error as Error).name === 'AbortError') throw error;
+      const e = error as { json?: { message?: string }; message?: string };
+      throw new FailureError(`The Docker engine failed to ${what}: ${e.json?.message ?? e.message}`);
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.call('answer a ping', async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([this.docker.ping(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.call('report its version', async () => {
+      const v = await this.docker.version();
+      return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
+    });
+  }
+
+  info(): Promise<EngineInfo> {
+    return this.call('report its info', async () => {
+      const i = (await this.docker.info()) as { Runtimes?: Record<string, unknown>; DiscoveredDevices?: { ID?: string }[]; ServerVersion?: string; Name?: string };
+      return {
+        runtimes: Object.keys(i.Runtimes ?? {}),
+        discoveredDevices: (i.DiscoveredDevices ?? []).map((d) => d.ID ?? '').filter(Boolean),
+        serverVersion: i.ServerVersion,
+        name: i.Name,
+      };
+    });
+  }
+
+  build(request: BuildRequest): Promise<void> {
+    return this.call('build', async () => {
+      // `t` makes the engine tag the image itself, and only when the build succeeds;
+      // rm/forcerm remove intermediate containers of failed steps too.
+      const stream = await this.docker.buildImage(request.context, {
+        dockerfile: request.dockerfile,
+        t: request.tag,
+        buildargs: request.buildArgs,
+        rm: true,
+        forcerm: true,
+        abortSignal: request.signal,
+      });
+      const onAbort = () => (stream as unknown as { destroy?: () => void }).destroy?.();
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await readEvents(stream, request.onEvent);
+      } finally {
+        request.signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  imageExists(name: string): Promise<boolean> {
+    return this.call('look up an image', async () => {
+      try {
+        await this.docker.getImage(name).inspect();
+        return true;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return false;
+        throw error;
+      }
+    });
+  }
+
+  inspectContainer(id: string): Promise<ContainerState | undefined> {
+    return this.call('inspect a container', async () => {
+      let c: Docker.ContainerInspectInfo;
+      try {
+        c = await this.docker.getContainer(id).inspect();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+      const ports = Object.values(c.NetworkSettings?.Ports ?? {}).flatMap((bindings) => (bindings ?? []).map((b) => Number(b.HostPort)));
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        service: c.Config?.Labels?.['com.docker.compose.service'],
+        image: c.Config?.Image ?? '',
+        status: c.State.Status,
+        running: c.State.Running,
+        exitCode: c.State.ExitCode,
+        ports: [...new Set(ports.filter((p) => Number.isInteger(p) && p > 0))],
+      };
+    });
+  }
+
+  containerLogs(id: string, tail: number): Promise<string> {
+    return this.call('read container logs', async () => {
+      const data = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demuxLogs(Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
+    });
+  }
+
+  removeContainer(id: string): Promise<void> {
+    return this.call('remove a container', async () => {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: false });
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The project the runner works on: its root (the nearest folder upwards with
+ * a `.yo-rc.json` holding a create-ml-project entry), its answers, its `.env`,
+ * and the host ports its services publish.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { STORE_KEY } from '../stored.js';
+
+export interface PortSetting {
+  service: 'jupyter' | 'mlflow';
+  variable: 'JUPYTER_HOST_PORT' | 'MLFLOW_HOST_PORT';
+  port: number;
+  /** Where the number came from, for doctor: `environment`, `.env`, `.yo-rc.json`, `default`. */
+  source: string;
+}
+
+export interface Project {
+  root: string;
+  name: string;
+  compute: 'auto' | 'cpu' | 'gpu';
+  hasCpuImage: boolean;
+  hasGpuImage: boolean;
+  hasGpuCompose: boolean;
+  dotenv: Record<string, string>;
+  ports: PortSetting[];
+  jupyterToken?: string;
+}
+
+/** The folder holding a `.yo-rc.json` with our entry, from `start` upwards; undefined outside a project. */
+export function findRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const file = join(dir, '.yo-rc.json');
+    if (existsSync(file)) {
+      try {
+        const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        if (parsed && typeof parsed[STORE_KEY] === 'object') return dir;
+      } catch {
+        throw new UsageError(`${file} is not valid JSON. Fix it, or run ml-project from the project folder.`);
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** A dotenv file as compose reads it: KEY=value, optional `export`, quotes stripped, `#` comments. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
+    if (!m) continue;
+    let value = m[2]!.trim();
+    if (/^'.*'$/s.test(value)) value = value.slice(1, -1);
+    else if (/^".*"$/s.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\(["\\$])/g, '$1');
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+function portFrom(value: unknown, where: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${where} is not a port number: ${JSON.stringify(value)}.`);
+  return n;
+}
+
+export function resolvePorts(env: NodeJS.ProcessEnv, dotenv: Record<string, string>, answers: Record<string, unknown>): PortSetting[] {
+  const spec = [
+    { service: 'jupyter', variable: 'JUPYTER_HOST_PORT', answer: 'jupyterPort', fallback: 8888 },
+    { service: 'mlflow', variable: 'MLFLOW_HOST_PORT', answer: 'mlflowPort', fallback: 5000 },
+  ] as const;
+  return spec.map(({ service, variable, answer, fallback }) => {
+    // Compose gives the environment precedence over .env; so do we.
+    const fromEnv = portFrom(env[variable], variable);
+    if (fromEnv !== undefined) return { service, variable, port: fromEnv, source: 'environment' };
+    const fromFile = portFrom(dotenv[variable], `${variable} in .env`);
+    if (fromFile !== undefined) return { service, variable, port: fromFile, source: '.env' };
+    const fromAnswers = portFrom(answers[answer], `${answer} in .yo-rc.json`);
+    if (fromAnswers !== undefined) return { service, variable, port: fromAnswers, source: '.yo-rc.json' };
+    return { service, variable, port: fallback, source: 'default' };
+  });
+}
+
+export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
+  const stored = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8')) as Record<string, { answers?: Record<string, unknown> }>;
+  const answers = stored[STORE_KEY]?.answers ?? {};
+  let dotenv: Record<string, string> = {};
+  try {
+    dotenv = parseDotenv(readFileSync(join(root, '.env'), 'utf8'));
+  } catch {
+    // No .env: compose and the runner fall back to the answers and defaults.
+  }
+  const compute = answers.compute === 'cpu' || answers.compute === 'gpu' ? answers.compute : 'auto';
+  return {
+    root,
+    name: typeof answers.projectName === 'string' && answers.projectName ? answers.projectName : basename(root),
+    compute,
+    hasCpuImage: existsSync(join(root, 'docker', 'Dockerfile.cpu')),
+    hasGpuImage: existsSync(join(root, 'docker', 'Dockerfile.gpu')),
+    hasGpuCompose: existsSync(join(root, 'docker-compose.gpu.yml')),
+    dotenv,
+    ports: resolvePorts(env, dotenv, answers),
+    jupyterToken: env.JUPYTER_TOKEN || dotenv.JUPYTER_TOKEN || undefined,
+  };
+}
+
+export function requireProject(cwd: string, env: NodeJS.ProcessEnv): Project {
+  const root = findRoot(cwd);
+  if (!root) {
+    throw new UsageError(`No create-ml-project project here: no .yo-rc.json with a "${STORE_KEY}" entry in ${resolve(cwd)} or above. Run ml-project from inside a generated project.`);
+  }
+  return loadProject(root, env);
+}
