@@ -19,6 +19,7 @@ export interface EndpointEnv {
   DOCKER_CONFIG?: string;
   DOCKER_TLS_VERIFY?: string;
   HOME?: string;
+  XDG_RUNTIME_DIR?: string;
 }
 
 /** `unix:///var/run/docker.sock`, `ssh://me@gpu-box`, `tcp://10.0.0.2:2375`: how messages name the engine. */
@@ -81,9 +82,9 @@ export function contextHost(configDir: string, name: string): string | undefined
   return undefined;
 }
 
-function defaultSocket(home: string): string {
+function defaultSocket(home: string, runtimeDir: string | undefined): string {
   // Docker Desktop and rootless setups put the socket in the user's folder.
-  const candidates = [join(home, '.docker', 'run', 'docker.sock'), process.env.XDG_RUNTIME_DIR ? join(process.env.XDG_RUNTIME_DIR, 'docker.sock') : ''];
+  const candidates = [join(home, '.docker', 'run', 'docker.sock'), runtimeDir ? join(runtimeDir, 'docker.sock') : ''];
   return candidates.find((p) => p && existsSync(p)) ?? '/var/run/docker.sock';
 }
 
@@ -98,5 +99,5 @@ export function resolveEndpoint(env: EndpointEnv = process.env): Endpoint {
     if (!host) throw new UsageError(`Docker context ${JSON.stringify(name)} is selected but not found in ${join(configDir, 'contexts')}. Run: docker context use default`);
     return parseHost(host, `docker context ${JSON.stringify(name)}`, env);
   }
-  return { kind: 'unix', socketPath: defaultSocket(home), source: 'default socket' };
+  return { kind: 'unix', socketPath: defaultSocket(home, env.XDG_RUNTIME_DIR), source: 'default socket' };
 }

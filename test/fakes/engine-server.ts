@@ -1,0 +1,145 @@
+/**
+ * A fake Docker Engine API on a unix socket: just the endpoints the runner
+ * calls, with canned answers and a record of every request, so tests can
+ * point the real dockerode client (or the built bin via DOCKER_HOST) at it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extract } from 'tar-stream';
+
+export type BuildScenario = 'ok' | 'error' | 'stall' | 'gpu-driver';
+
+export interface FakeEngineOptions {
+  /** The runtimes `/info` reports; include `nvidia` for a GPU host. */
+  runtimes?: string[];
+  build?: BuildScenario;
+  images?: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** For /build: the paths in the uploaded context tar. */
+  contextFiles?: string[];
+}
+
+export interface FakeEngine {
+  socketPath: string;
+  requests: RecordedRequest[];
+  options: FakeEngineOptions;
+  /** True once a build request's connection was closed before its stream ended. */
+  buildAborted: boolean;
+  close(): Promise<void>;
+}
+
+const okStream = [
+  { stream: 'Step 1/4 : ARG BASE_IMAGE=python:3.12-slim\n' },
+  { stream: 'Step 2/4 : FROM ${BASE_IMAGE}\n' },
+  { stream: ' ---> 5f0c2e1a9d3b\n' },
+  { stream: 'Step 3/4 : RUN pip install --no-cache-dir mlflow\n' },
+  { stream: ' ---> Running in 0123456789ab\n' },
+  { stream: 'Collecting mlflow\n' },
+  { stream: 'Successfully installed mlflow-2.22.0\n' },
+  { stream: ' ---> 7a8b9c0d1e2f\n' },
+  { stream: 'Step 4/4 : WORKDIR /workspace\n' },
+  { stream: ' ---> 3c4d5e6f7a8b\n' },
+  { aux: { ID: 'sha256:3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d' } },
+  { stream: 'Successfully built 3c4d5e6f7a8b\n' },
+];
+
+const failMessage = "The command '/bin/sh -c pip install --no-cache-dir no-such-package' returned a non-zero code: 1";
+const errorStream = [
+  { stream: 'Step 1/4 : ARG BASE_IMAGE=python:3.12-slim\n' },
+  { stream: 'Step 2/4 : FROM ${BASE_IMAGE}\n' },
+  { stream: ' ---> 5f0c2e1a9d3b\n' },
+  { stream: 'Step 3/4 : RUN pip install --no-cache-dir no-such-package\n' },
+  { stream: ' ---> Running in 0123456789ab\n' },
+  { stream: 'ERROR: Could not find a version that satisfies the requirement no-such-package (from versions: none)\n' },
+  { stream: 'ERROR: No matching distribution found for no-such-package\n' },
+  { errorDetail: { code: 1, message: failMessage }, error: failMessage },
+];
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readContext(req: IncomingMessage): Promise<string[]> {
+  const names: string[] = [];
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    names.push(header.name);
+    stream.on('end', next);
+    stream.resume();
+  });
+  await new Promise<void>((resolve) => {
+    ex.on('finish', resolve);
+    ex.on('error', () => resolve());
+    req.pipe(ex as unknown as NodeJS.WritableStream);
+  });
+  return names;
+}
+
+export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<FakeEngine> {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-engine-'));
+  const socketPath = join(dir, 'docker.sock');
+  const requests: RecordedRequest[] = [];
+  const fake: FakeEngine = { socketPath, requests, options, buildAborted: false, close: async () => undefined };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://docker');
+    // dockerode may prefix a version (/v1.47/...); the fake answers either way.
+    const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
+    const record: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams) };
+    requests.push(record);
+    if (path === '/_ping') return void res.end('OK');
+    if (path === '/version') return json(res, 200, { Version: '27.5.1', ApiVersion: '1.47', Os: 'linux', Arch: 'amd64' });
+    if (path === '/info') {
+      const runtimes = Object.fromEntries((fake.options.runtimes ?? ['runc']).map((r) => [r, { path: r }]));
+      return json(res, 200, { Name: 'fake', ServerVersion: '27.5.1', Runtimes: runtimes });
+    }
+    if (path === '/build' && req.method === 'POST') {
+      record.contextFiles = await readContext(req);
+      const scenario = fake.options.build ?? 'ok';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => {
+        if (!res.writableEnded) fake.buildAborted = true;
+      });
+      if (scenario === 'gpu-driver') {
+        const message = 'could not select device driver "nvidia" with capabilities: [[gpu]]';
+        return void res.end(`${JSON.stringify({ stream: 'Step 1/1 : RUN nvidia-smi\n' })}\n${JSON.stringify({ error: message, errorDetail: { message } })}\n`);
+      }
+      if (scenario === 'stall') return void res.write(`${JSON.stringify(okStream[0])}\n${JSON.stringify(okStream[1])}\n`);
+      const lines = (scenario === 'error' ? errorStream : okStream).map((e) => `${JSON.stringify(e)}\n`).join('');
+      // Cut the stream mid-line, as a real engine's chunks may be.
+      const cut = Math.floor(lines.length / 2);
+      res.write(lines.slice(0, cut));
+      setTimeout(() => res.end(lines.slice(cut)), 20);
+      if (scenario === 'ok') fake.options.images = [...(fake.options.images ?? []), record.query.t ?? ''];
+      return;
+    }
+    const image = /^\/images\/(.+)\/json$/.exec(path);
+    if (image && req.method === 'GET') {
+      const name = decodeURIComponent(image[1]!);
+      return (fake.options.images ?? []).includes(name) ? json(res, 200, { Id: 'sha256:1', RepoTags: [name] }) : json(res, 404, { message: `No such image: ${name}` });
+    }
+    json(res, 404, { message: `page not found (fake engine: ${req.method} ${path})` });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => json(res, 500, { message: error.message }));
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  fake.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      });
+    });
+  return fake;
+}
