@@ -2,7 +2,7 @@
 
 Each step takes one optional argument, the experiment file, so that
 ``python -m <package>.<step> configs/examples/<name>.yml`` is the whole interface
-for the Makefile, DVC, CI and people alike.
+for the Makefile, scripts and people alike.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python -m <package>.evaluate [configs/examples/baseline.yml]
 
-Writes reports/metrics.json (read by DVC and CI), reports/predictions.csv,
+Writes reports/metrics.json (for comparing runs), reports/predictions.csv,
 the error-analysis figures in reports/figures/ and the merged config in
 reports/config.yml, then adds them to the training's MLflow run.
 """

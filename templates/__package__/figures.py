@@ -1,8 +1,8 @@
 """Error-analysis figures, drawn with matplotlib's Agg backend.
 
 The object-oriented API with an explicit Agg canvas needs no display and
-leaves pyplot's global state alone, so it behaves the same in a container, in
-CI and inside a notebook.
+leaves pyplot's global state alone, so it behaves the same in a container, on
+a headless server and inside a notebook.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Regression metrics, as plain floats ready for JSON, DVC and MLflow."""
+"""Regression metrics, as plain floats ready for JSON and MLflow."""
 
 from __future__ import annotations
 

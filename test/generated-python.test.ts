@@ -1,0 +1,238 @@
+/**
+ * The generated project's Python side, run for real with Debian's python3
+ * (no mlflow): its own pytest suite, the pipeline steps as the Makefile runs
+ * them, the notebook's code, and every structured file parsed back by Python
+ * with hostile free text that must come out verbatim.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { md } from '../src/escape.js';
+import { pythonPackages } from '../src/versions.js';
+import { generateProject, presets, tempDir } from './helpers/generate.js';
+
+const python = '/usr/bin/python3';
+
+const hostile = {
+  description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ C:\\temp\\ 🚀 \${{ x }} %(y)s`,
+  authorName: `Ada "Ace" O'Brien $USER #2 & <co> 50% \\ 🧪`,
+  authorEmail: 'ada@example.com',
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs Debian's python3 in `cwd` with no tracking server configured; never throws on a non-zero exit. */
+function runPython(args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, MPLBACKEND: 'Agg', PYTHONDONTWRITEBYTECODE: '1' };
+  delete env.MLFLOW_TRACKING_URI;
+  delete env.PYTHONPATH;
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** Parses pyproject.toml with tomllib and every YAML file of the Python side with PyYAML, as JSON. */
+const parseScript = `
+import json, sys, tomllib
+from pathlib import Path
+import yaml
+root = Path(sys.argv[1])
+files = sorted(root.glob("configs/**/*.yml")) + [p for p in [root / "dvc.yaml"] if p.exists()]
+print(json.dumps({
+    "pyproject": tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")),
+    "yaml": {p.relative_to(root).as_posix(): yaml.safe_load(p.read_text(encoding="utf-8")) for p in files},
+}))
+`;
+
+/** Runs the notebook's code cells in order from notebooks/, as Jupyter would (no kernel needed). */
+const notebookScript = `
+import json, sys
+cells = json.load(open(sys.argv[1], encoding="utf-8"))["cells"]
+code = "\\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+exec(compile(code, sys.argv[1], "exec"), {"__name__": "__main__"})
+print("notebook ran")
+`;
+
+interface Parsed {
+  pyproject: {
+    project: {
+      name: string;
+      description: string;
+      'requires-python': string;
+      license?: string;
+      authors: { name: string; email?: string }[];
+    };
+    'build-system': { requires: string[] };
+    tool: {
+      ruff: { 'target-version': string; 'line-length': number };
+      pytest: { ini_options: { testpaths: string[] } };
+      setuptools: { packages: { find: { include: string[] } } };
+    };
+  };
+  yaml: Record<string, Record<string, unknown>>;
+}
+
+interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: { kernelspec: { name: string } };
+  cells: { cell_type: string; id: string; source: string[]; metadata: { tags?: string[] }; outputs?: unknown[]; execution_count?: unknown }[];
+}
+
+const cases = Object.entries(presets).map(([name, preset]) => {
+  const answers: Record<string, unknown> = { ...hostile, ...preset };
+  const projectName = (answers.projectName as string | undefined) ?? 'my-project';
+  const packageName = (answers.packageName as string | undefined) ?? projectName.replaceAll('-', '_');
+  return { name, answers, projectName, packageName };
+});
+
+describe.each(cases)('the generated Python project ($name preset)', ({ answers, projectName, packageName }) => {
+  let dir: string;
+  let parsed: Parsed;
+
+  beforeAll(async () => {
+    const result = await generateProject(answers, { cwd: tempDir('cmp-py-') });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    dir = result.dir;
+    const script = join(tempDir('cmp-parse-'), 'parse.py');
+    writeFileSync(script, parseScript);
+    const run = await runPython([script, dir], dir);
+    expect(run.stderr).toBe('');
+    parsed = JSON.parse(run.stdout) as Parsed;
+  }, 120_000);
+
+  it('passes its own test suite', async () => {
+    const run = await runPython(['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], dir, 240_000);
+    expect(run.stdout + run.stderr, 'pytest output').toMatch(/\b\d+ passed\b/);
+    expect(run.stdout).not.toMatch(/\b\d+ (failed|errors?)\b/);
+    expect(run.code).toBe(0);
+  }, 300_000);
+
+  it('runs etl -> train -> evaluate; train warns once that mlflow is missing and carries on', async () => {
+    const etl = await runPython(['-m', `${packageName}.etl`], dir);
+    expect(etl.stderr).toContain('Wrote the diabetes sample set (442 rows)');
+    expect(etl.code).toBe(0);
+    expect(existsSync(join(dir, 'data', 'processed', 'train.csv'))).toBe(true);
+
+    const train = await runPython(['-m', `${packageName}.train`, 'configs/examples/baseline.yml'], dir);
+    expect(train.code).toBe(0);
+    const warnings = train.stderr.split('\n').filter((line) => /WARNING/.test(line) && /mlflow/i.test(line));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('mlflow is not installed');
+    expect(train.stderr).not.toMatch(/Traceback|ERROR/);
+    expect(existsSync(join(dir, 'models', 'model.joblib'))).toBe(true);
+
+    const evaluate = await runPython(['-m', `${packageName}.evaluate`, 'configs/examples/baseline.yml'], dir);
+    expect(evaluate.code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(dir, 'reports', 'metrics.json'), 'utf8')) as Record<string, number>;
+    expect(Object.keys(metrics).sort()).toEqual(['mae', 'mse', 'r2', 'rmse']);
+    expect(metrics.rmse).toBeCloseTo(Math.sqrt(metrics.mse!), 6);
+    expect(metrics.r2).toBeGreaterThan(0.2);
+    for (const figure of ['predicted_vs_actual', 'residuals']) {
+      expect(readFileSync(join(dir, 'reports', 'figures', `${figure}.png`)).subarray(1, 4).toString()).toBe('PNG');
+    }
+    const saved = readFileSync(join(dir, 'reports', 'config.yml'), 'utf8');
+    expect(saved).toContain('alpha: 1.0');
+  }, 300_000);
+
+  it('fails with one clear line for an unknown setting', async () => {
+    const typo = join(tempDir('cmp-typo-'), 'typo.yml');
+    writeFileSync(typo, 'model:\n  params:\n    alpha: 2\n  tpye: lasso\n');
+    const run = await runPython(['-m', `${packageName}.train`, typo], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ERROR .*typo\.yml: Unknown setting 'model\.tpye'/);
+    expect(run.stderr).not.toContain('Traceback');
+  }, 120_000);
+
+  it('writes pyproject.toml that tomllib reads back verbatim', () => {
+    const { project, tool } = parsed.pyproject;
+    expect(project.name).toBe(projectName);
+    expect(project.description).toBe(hostile.description);
+    expect(project.authors).toEqual([{ name: hostile.authorName, email: hostile.authorEmail }]);
+    expect(project['requires-python']).toBe('>=3.12');
+    expect(project.license).toBe(answers.license === 'none' ? undefined : 'MIT');
+    expect(parsed.pyproject['build-system'].requires).toEqual([`setuptools==${pythonPackages.setuptools}`]);
+    expect(tool.ruff['target-version']).toBe('py312');
+    expect(tool.ruff['line-length']).toBe(100);
+    expect(tool.pytest.ini_options.testpaths).toEqual(['tests']);
+    expect(tool.setuptools.packages.find.include).toEqual([packageName, `${packageName}.*`]);
+  });
+
+  it('writes YAML that PyYAML reads back, with the description verbatim and deltas only in the examples', () => {
+    const base = parsed.yaml['configs/config.yml'] as { experiment: { name: string; description: string } };
+    expect(base.experiment).toEqual({ name: projectName, description: hostile.description, run_name: null });
+    const examples = Object.keys(parsed.yaml).filter((p) => p.startsWith('configs/examples/'));
+    expect(examples.sort()).toEqual(
+      ['baseline', 'gradient_boosting', 'random_forest'].map((e) => `configs/examples/${e}.yml`),
+    );
+    for (const example of examples) {
+      for (const key of Object.keys(parsed.yaml[example]!)) expect(Object.keys(base)).toContain(key);
+    }
+    if (answers.dvc === false) {
+      expect(parsed.yaml['dvc.yaml']).toBeUndefined();
+    } else {
+      const dvc = parsed.yaml['dvc.yaml'] as { stages: Record<string, { cmd: string }> };
+      expect(Object.keys(dvc.stages)).toEqual(['etl', 'train', 'evaluate']);
+      expect(dvc.stages.train!.cmd).toBe(`python -m ${packageName}.train \${experiment}`);
+    }
+  });
+
+  it('pins every requirement from src/versions.ts, with dvc and pre-commit only when chosen', () => {
+    const lines = (file: string) =>
+      readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const pins = (file: string) => lines(file).filter((l) => !l.startsWith('-r '));
+    const versions = pythonPackages as Record<string, string>;
+    for (const pin of [...pins('requirements.txt'), ...pins('requirements-dev.txt')]) {
+      const [name, version] = pin.split('==');
+      expect(versions[name!], pin).toBe(version);
+    }
+    expect(lines('requirements-dev.txt')[0]).toBe('-r requirements.txt');
+    const dev = pins('requirements-dev.txt').map((p) => p.split('==')[0]);
+    expect(dev.includes('dvc')).toBe(answers.dvc !== false);
+    expect(dev.includes('pre-commit')).toBe(answers.precommit !== false);
+    expect(pins('requirements.txt').map((p) => p.split('==')[0])).toEqual(
+      ['numpy', 'pandas', 'scikit-learn', 'pyyaml', 'matplotlib', 'joblib', 'mlflow'],
+    );
+  });
+
+  it('writes a notebook in nbformat 4 without outputs, with a papermill parameters cell, whose code runs', async () => {
+    const path = join(dir, 'notebooks', '01-exploration.ipynb');
+    const notebook = JSON.parse(readFileSync(path, 'utf8')) as Notebook;
+    expect(notebook.nbformat).toBe(4);
+    expect(notebook.nbformat_minor).toBeGreaterThanOrEqual(5);
+    expect(notebook.metadata.kernelspec.name).toBe('python3');
+    expect(new Set(notebook.cells.map((c) => c.id)).size).toBe(notebook.cells.length);
+    for (const cell of notebook.cells.filter((c) => c.cell_type === 'code')) {
+      expect(cell.outputs).toEqual([]);
+      expect(cell.execution_count).toBeNull();
+    }
+    const parameters = notebook.cells.filter((c) => c.metadata.tags?.includes('parameters'));
+    expect(parameters).toHaveLength(1);
+    expect(parameters[0]!.source.join('')).toBe('config_path = "configs/examples/baseline.yml"');
+    expect(notebook.cells[0]!.source).toContain(`${md(hostile.description)}\n`);
+    expect(notebook.cells.map((c) => c.source.join('')).join('\n')).toContain(`from ${packageName}.config import`);
+
+    const script = join(tempDir('cmp-nb-'), 'run_notebook.py');
+    writeFileSync(script, notebookScript);
+    const run = await runPython([script, path], join(dir, 'notebooks'));
+    expect(run.stderr).not.toContain('Traceback');
+    expect(run.stdout).toContain('notebook ran');
+    expect(run.code).toBe(0);
+  }, 120_000);
+});
