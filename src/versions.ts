@@ -46,6 +46,16 @@ export const pythonPackages = {
 
 /** Tools: pre-commit hook revisions, GitHub Actions, devcontainer features. */
 export const tools = {
+  /** pre-commit hook repositories, by rev (ruff and nbstripout follow their Python pins). */
+  preCommitHooks: 'v5.0.0',
+  ruffPreCommit: `v${pythonPackages.ruff}`,
+  nbstripout: pythonPackages.nbstripout,
+  /** GitHub Actions, by major version. */
+  actionsCheckout: 'v5',
+  actionsSetupPython: 'v6',
+  actionsUploadArtifact: 'v4',
+  /** The runner image of the generated CI workflow. */
+  ciRunner: 'ubuntu-24.04',
 } as const;
 
 export const versions = { pythonImages, cudaImages, pythonPackages, tools } as const;
