@@ -55,8 +55,8 @@ export class BuildLog {
 
   /** The failure as users should see it: the step, the end of its log, the engine's message. */
   failure(tail = 15): string {
-    const where = this.step ? `step ${this.step.index}/${this.step.total}: ${this.step.instruction}` : 'before the first step';
+    const where = this.step ? `at step ${this.step.index}/${this.step.total}: ${this.step.instruction}` : 'before the first step';
     const log = this.lines.filter((l) => l.trim() !== this.error).slice(-tail);
-    return [`Build failed at ${where}`, ...(log.length ? ['--- last lines of the step ---', ...log.map((l) => `  ${l}`), '---'] : []), this.error ?? ''].join('\n');
+    return [`Build failed ${where}`, ...(log.length ? ['--- last lines of the step ---', ...log.map((l) => `  ${l}`), '---'] : []), this.error ?? ''].join('\n');
   }
 }

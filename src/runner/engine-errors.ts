@@ -46,6 +46,9 @@ export function connectionError(error: unknown, endpoint: string, kind: 'unix' |
           'Start it (sudo systemctl start docker, or open Docker Desktop), or point DOCKER_HOST at a running engine.',
       );
     }
+    if (code === 'EPIPE' || code === 'ECONNRESET') {
+      return new DockerUnavailableError(`The Docker daemon at ${socket} closed the connection (${code}): it stopped or restarted. Check it with: ml-project doctor`);
+    }
     return new DockerUnavailableError(`Cannot talk to the Docker engine at ${socket}${code ? ` (${code})` : ''}: ${e.message ?? 'no answer'}.`);
   }
   const host = endpoint;
