@@ -24,6 +24,8 @@ export interface RunnerIo {
 /** Replaceable in tests: how to reach an engine at an endpoint. */
 export interface RunnerDeps {
   openEngine?: (endpoint: Endpoint) => Promise<Engine>;
+  /** Aborting it acts as Ctrl-C does, without signalling the test process. */
+  interrupt?: AbortSignal;
 }
 
 const BUILD_TIMEOUT = 3600;
@@ -96,6 +98,7 @@ export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDe
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  deps.interrupt?.addEventListener('abort', () => controller.abort(), { once: true });
   try {
     const args = parseRunnerArgs(argv);
     if (args.help) {
