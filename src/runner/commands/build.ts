@@ -42,6 +42,8 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   }, options.timeoutSeconds * 1000);
   const onInterrupt = () => controller.abort();
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  // Ctrl-C while the context was being listed: do not start the build at all.
+  if (ctx.signal.aborted) controller.abort();
   try {
     await engine.build({
       context: context.stream,

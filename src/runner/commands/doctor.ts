@@ -70,7 +70,9 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
             },
       );
     }
-  } else if (!project) {
+  } else if (project) {
+    checks.push({ name: 'ports', status: 'ok', detail: 'remote engine: its host checks the ports when the stack starts' });
+  } else {
     checks.push({ name: 'project', status: 'warn', detail: 'not inside a generated project: ports not checked' });
   }
 

@@ -91,6 +91,7 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     await cleanUp(compose, engine, before);
     throw error;
   };
+  if (ctx.signal.aborted) throw new InterruptedError('Interrupted: nothing was started.');
   const args = options.mode === 'up' ? ['up', '-d', '--remove-orphans'] : ['start'];
   line(ctx.stdout, `Starting the stack (${tool.command.join(' ')} ${files.map((f) => `-f ${f}`).join(' ')} ${args.join(' ')})`);
   const result = await compose.run(args, { signal: ctx.signal });
