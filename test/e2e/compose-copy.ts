@@ -29,11 +29,14 @@ export function interpolate(text: string, env: NodeJS.ProcessEnv): string {
   });
 }
 
-/** The port a service listens on inside its container, from its first `ports:` entry. */
-export function containerPort(entry: unknown, env: NodeJS.ProcessEnv): number {
-  if (typeof entry === 'object' && entry !== null && 'target' in entry) return Number((entry as { target: unknown }).target);
-  const text = interpolate(String(entry), env).replace(/\/(tcp|udp)$/, '');
-  return Number(text.slice(text.lastIndexOf(':') + 1));
+/** The container and host ports of one `ports:` entry (short or long syntax). */
+export function portPair(entry: unknown, env: NodeJS.ProcessEnv): { container: number; host: number } {
+  if (typeof entry === 'object' && entry !== null) {
+    const long = entry as { target?: unknown; published?: unknown };
+    return { container: Number(long.target), host: Number(interpolate(String(long.published), env)) };
+  }
+  const parts = interpolate(String(entry), env).replace(/\/(tcp|udp)$/, '').split(':');
+  return { container: Number(parts.at(-1)), host: Number(parts.at(-2) ?? parts.at(-1)) };
 }
 
 export interface ComposeCopy {
@@ -41,6 +44,8 @@ export interface ComposeCopy {
   files: string[];
   /** For each service that published a port: the port it listens on (on 127.0.0.1 with host networking). */
   listens: Record<string, number>;
+  /** For each service that published a port: the host port of the original file, interpolated. */
+  published: Record<string, number>;
   /** The services of the copy. */
   services: Record<string, Service>;
 }
@@ -53,14 +58,20 @@ export interface ComposeCopy {
 export function writeComposeCopy(projectDir: string, generated: readonly string[], env: NodeJS.ProcessEnv): ComposeCopy {
   const files: string[] = [];
   const listens: Record<string, number> = {};
+  const published: Record<string, number> = {};
   const services: Record<string, Service> = {};
   let version: string | undefined;
   for (const file of generated) {
-    const doc = parse(readFileSync(join(projectDir, file), 'utf8')) as ComposeFile;
+    // merge: the `<<: *anchor` keys of the generated files, resolved as compose does.
+    const doc = parse(readFileSync(join(projectDir, file), 'utf8'), { merge: true }) as ComposeFile;
     version ??= doc.version;
     for (const [name, service] of Object.entries(doc.services ?? {})) {
       const first = service.ports?.[0];
-      if (first !== undefined) listens[name] = containerPort(first, env);
+      if (first !== undefined) {
+        const pair = portPair(first, env);
+        listens[name] = pair.container;
+        published[name] = pair.host;
+      }
       delete service.ports;
       delete service.networks;
       services[name] = { ...services[name], ...service };
@@ -74,5 +85,5 @@ export function writeComposeCopy(projectDir: string, generated: readonly string[
   const overrideFile = 'docker-compose.host-network.e2e.yml';
   writeFileSync(join(projectDir, overrideFile), stringify(version ? { version, ...override } : override));
   files.push(overrideFile);
-  return { files, listens, services };
+  return { files, listens, published, services };
 }

@@ -8,7 +8,9 @@
  * says what that proves and what it does not.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../helpers/generate.js';
@@ -43,7 +45,6 @@ let firstBuild: Exec | undefined;
 let jupyterPort = 0;
 let mlflowPort = 0;
 const images = new Set<string>();
-const composeProjects = new Set<string>();
 
 function build(image: string, dockerfile: string): Promise<Exec> {
   images.add(image);
@@ -70,17 +71,62 @@ function steps(log: string): { instruction: string; cached: boolean; id: string 
   });
 }
 
-function compose(copy: ComposeCopy, name: string, args: readonly string[], timeoutMs = 180_000, extraEnv: NodeJS.ProcessEnv = {}) {
-  composeProjects.add(`${name}\0${copy.files.join('\0')}`);
-  return run('docker-compose', ['-p', name, ...copy.files.flatMap((f) => ['-f', f]), ...args], { cwd: project, timeoutMs, extraEnv });
+/** Fails with a clear message when something on this machine already listens on the port. */
+async function expectFree(port: number, service: string): Promise<void> {
+  const taken = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+  expect(taken, `127.0.0.1:${port} is in use; ${service} listens there with host networking`).toBe(false);
 }
 
-async function composeDown(entry: string): Promise<void> {
-  const [name, ...files] = entry.split('\0');
-  await run('docker-compose', ['-p', name!, ...files.flatMap((f) => ['-f', f]), 'down', '--volumes', '--remove-orphans', '--timeout', '5'], {
-    cwd: project,
-    timeoutMs: 120_000,
-  });
+interface Stack {
+  copy: ComposeCopy;
+  compose(args: readonly string[], timeoutMs?: number): Promise<Exec>;
+  /** Waits for every service that publishes a port to answer; their JSON replies by service. */
+  answers(): Promise<Record<string, Record<string, unknown>>>;
+  down(): Promise<void>;
+}
+
+const stacks = new Set<Stack>();
+
+/** The generated compose files (test copies on host networking) started with `up -d --no-build` on the given image. */
+async function startStack(label: string, files: readonly string[], image: string): Promise<Stack> {
+  const copy = writeComposeCopy(project, files, env);
+  expect(Object.keys(copy.services).sort()).toEqual(['bash-executor', 'jupyter', 'mlflow']);
+  const name = `cmpe2e${label}${process.pid}`;
+  const extraEnv = { ML_PROJECT_IMAGE: image, JUPYTER_TOKEN: randomBytes(16).toString('hex') };
+  const composeCall = (args: readonly string[], timeoutMs = 120_000) =>
+    run('docker-compose', ['-p', name, ...copy.files.flatMap((f) => ['-f', f]), ...args], { cwd: project, timeoutMs, extraEnv });
+  for (const [service, port] of Object.entries(copy.listens)) await expectFree(port, service);
+  const stack: Stack = {
+    copy,
+    compose: composeCall,
+    async answers() {
+      const replies: Record<string, Record<string, unknown>> = {};
+      for (const [service, port] of Object.entries(copy.listens)) {
+        const body = await waitForHttp(`http://127.0.0.1:${port}/`, 60_000).catch(async (error: Error) => {
+          const logs = await composeCall(['logs', '--tail', '30', service]);
+          throw new Error(`${error.message}\n${logs.stdout}${logs.stderr}`);
+        });
+        replies[service] = JSON.parse(body) as Record<string, unknown>;
+        expect(replies[service]).toMatchObject({ standin: service, port });
+      }
+      return replies;
+    },
+    async down() {
+      stacks.delete(stack);
+      const down = await composeCall(['down', '--volumes', '--remove-orphans', '--timeout', '5']);
+      expect(down.code, tail(down)).toBe(0);
+      const left = await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`]);
+      expect(left.stdout.trim(), 'containers left after down').toBe('');
+    },
+  };
+  stacks.add(stack);
+  const up = await composeCall(['up', '-d', '--no-build'], 300_000);
+  expect(up.code, tail(up)).toBe(0);
+  return stack;
 }
 
 describe.skipIf(engine.skip)(`the generated project on a real Docker engine${engine.skip ? ` (skipped: ${engine.skip})` : ''}`, () => {
@@ -105,7 +151,7 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
   }, 1_200_000);
 
   afterAll(async () => {
-    for (const entry of composeProjects) await composeDown(entry);
+    for (const stack of stacks) await stack.down().catch(() => undefined);
     if (images.size > 0) await docker(['rmi', '--force', ...images], { timeoutMs: 120_000 });
     await docker(['image', 'prune', '--force'], { timeoutMs: 120_000 });
     if (project) rmSync(dirname(project), { recursive: true, force: true });
@@ -144,71 +190,84 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
     const after = steps(rebuild.stdout);
     expect(after.map((s) => s.instruction)).toEqual(before.map((s) => s.instruction));
     const from = after.findIndex((s) => /^FROM /i.test(s.instruction));
-    const lastDependencyStep = after.findLastIndex((s) => /requirements|pip install/.test(s.instruction));
-    expect(lastDependencyStep, 'no step installs the requirements').toBeGreaterThan(from);
-    for (let i = from + 1; i <= lastDependencyStep; i++) {
+    const source = after.findIndex((s) => /^COPY \.? ?\. /i.test(s.instruction));
+    const dependencies = after.findLastIndex((s) => /pip install/.test(s.instruction));
+    expect(source, 'no step copies the source').toBeGreaterThan(from);
+    expect(dependencies, 'no step installs the requirements before the source is copied').toBeGreaterThan(from);
+    expect(dependencies, `the requirements are installed at step ${dependencies + 1}, after the source is copied at step ${source + 1}`).toBeLessThan(source);
+    for (let i = from + 1; i < source; i++) {
       expect(after[i]!.cached, `step ${i + 1} "${after[i]!.instruction}" was rebuilt:\n${rebuild.stdout}`).toBe(true);
       expect(after[i]!.id).toBe(before[i]!.id);
     }
+    // The source step itself did run again: the change reached the image.
+    expect(after[source]!.cached).toBe(false);
   });
 
   it('starts bash-executor, jupyter and mlflow; the services answer; the project tests pass inside', async () => {
-    const copy = writeComposeCopy(project, ['docker-compose.yml'], env);
-    expect(Object.keys(copy.services).sort()).toEqual(['bash-executor', 'jupyter', 'mlflow']);
-    const name = `cmpe2ecpu${process.pid}`;
-    const stackEnv = { ML_PROJECT_IMAGE: tag('cpu') };
-    const up = await compose(copy, name, ['up', '-d', '--no-build'], 300_000, stackEnv);
-    expect(up.code, tail(up)).toBe(0);
+    const stack = await startStack('cpu', ['docker-compose.yml'], tag('cpu'));
     try {
-      for (const service of ['jupyter', 'mlflow']) {
-        const port = copy.listens[service];
-        expect(port, `${service} publishes no port`).toBeTruthy();
-        const body = await waitForHttp(`http://127.0.0.1:${port}/`, 60_000).catch(async (error: Error) => {
-          const logs = await compose(copy, name, ['logs', '--tail', '30', service], 60_000, stackEnv);
-          throw new Error(`${error.message}\n${logs.stdout}${logs.stderr}`);
-        });
-        expect(JSON.parse(body)).toMatchObject({ standin: service, port });
-      }
-      expect(copy.listens).toMatchObject({ jupyter: jupyterPort, mlflow: mlflowPort });
+      expect(stack.copy.published).toEqual({ jupyter: jupyterPort, mlflow: mlflowPort });
+      const answers = await stack.answers();
+      expect(answers.jupyter).toMatchObject({ standin: 'jupyter', token_set: true });
+      expect(answers.mlflow).toMatchObject({ standin: 'mlflow' });
 
-      const where = await compose(copy, name, ['exec', '-T', 'bash-executor', 'sh', '-c', 'pwd; id -u; ls'], 60_000, stackEnv);
+      const where = await stack.compose(['exec', '-T', 'bash-executor', 'sh', '-c', 'pwd; id -u; ls; python -c "import urllib.request as u; print(u.urlopen(\'http://mlflow:5000/health\').read().decode())"']);
       expect(where.code, tail(where)).toBe(0);
-      const [cwd, user, ...files] = where.stdout.trim().split('\n');
+      const [cwd, user, ...rest] = where.stdout.trim().split('\n');
       expect({ cwd, user: Number(user) }).toEqual({ cwd: '/workspace', user: uid });
-      expect(files).toEqual(expect.arrayContaining(['requirements.txt', packageName, 'tests']));
+      // The project is bind-mounted (the test's compose copies are there), and
+      // MLFLOW_TRACKING_URI's host name reaches the mlflow service.
+      expect(rest).toEqual(expect.arrayContaining(['requirements.txt', packageName, 'tests', stack.copy.files[0]!]));
+      expect(rest.at(-1)).toBe('OK');
 
-      const pytest = await compose(copy, name, ['exec', '-T', 'bash-executor', 'python', '-m', 'pytest', '-q'], 600_000, stackEnv);
+      const pytest = await stack.compose(['exec', '-T', 'bash-executor', 'python', '-m', 'pytest', '-q'], 600_000);
       expect(pytest.code, tail(pytest, 60)).toBe(0);
       expect(pytest.stdout).toMatch(/\d+ passed/);
     } finally {
-      const down = await compose(copy, name, ['down', '--volumes', '--remove-orphans', '--timeout', '5'], 120_000, stackEnv);
-      expect(down.code, tail(down)).toBe(0);
+      await stack.down();
     }
-    const left = await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`]);
-    expect(left.stdout.trim()).toBe('');
   }, 900_000);
 
-  describe.skipIf(gpuSkip)(`GPU path with the stand-in nvidia runtime (detection and wiring, no GPU)${gpuSkip ? ` (skipped: ${gpuSkip})` : ''}`, () => {
-    it('accepts the GPU override\'s device reservation and starts the container', async () => {
+  describe.skipIf(gpuSkip)(`GPU path on the stand-in nvidia runtime: detection and wiring, no GPU${gpuSkip ? ` (skipped: ${gpuSkip})` : ''}`, () => {
+    it('builds docker/Dockerfile.gpu with the base image standing in for the CUDA and Python images', async () => {
+      const gpu = await docker(
+        [
+          'build',
+          '-f', 'docker/Dockerfile.gpu',
+          '--build-arg', `BASE_IMAGE=${baseImage}`,
+          '--build-arg', `PYTHON_IMAGE=${baseImage}`,
+          '--build-arg', `USER_UID=${uid}`,
+          '--build-arg', `USER_GID=${gid}`,
+          '-t', tag('gpu'),
+          '.',
+        ],
+        { cwd: project, timeoutMs: 600_000 },
+      );
+      images.add(tag('gpu'));
+      expect(gpu.code, tail(gpu, 60)).toBe(0);
+    }, 600_000);
+
+    it("accepts the GPU override's device reservations and starts the stack", async () => {
       expect(existsSync(join(project, 'docker-compose.gpu.yml'))).toBe(true);
-      const copy = writeComposeCopy(project, ['docker-compose.yml', 'docker-compose.gpu.yml'], env);
-      const name = `cmpe2egpu${process.pid}`;
-      const stackEnv = { ML_PROJECT_IMAGE: tag('cpu') };
-      const up = await compose(copy, name, ['up', '-d', '--no-build', '--no-deps', 'bash-executor'], 300_000, stackEnv);
-      expect(up.code, tail(up)).toBe(0);
+      const stack = await startStack('gpu', ['docker-compose.yml', 'docker-compose.gpu.yml'], tag('gpu'));
       try {
-        const ids = await compose(copy, name, ['ps', '-q', 'bash-executor'], 60_000, stackEnv);
-        const id = ids.stdout.trim();
-        expect(id, tail(ids)).not.toBe('');
-        const inspect = await docker(['inspect', id, '--format', '{{json .HostConfig.DeviceRequests}} {{.State.Running}}']);
-        expect(inspect.code, tail(inspect)).toBe(0);
-        const [requests, running] = inspect.stdout.trim().split(' ');
-        expect(running).toBe('true');
-        expect(JSON.parse(requests!)).toEqual(
-          expect.arrayContaining([expect.objectContaining({ Driver: 'nvidia', Capabilities: expect.arrayContaining([expect.arrayContaining(['gpu'])]) })]),
-        );
+        const requests: Record<string, unknown> = {};
+        for (const service of ['bash-executor', 'jupyter', 'mlflow']) {
+          const ids = await stack.compose(['ps', '-q', service]);
+          const inspect = await docker(['inspect', ids.stdout.trim(), '--format', '{{.State.Running}} {{json .HostConfig.DeviceRequests}}']);
+          expect(inspect.code, tail(inspect)).toBe(0);
+          const [running, json] = inspect.stdout.trim().split(' ');
+          expect(running, `${service} is not running`).toBe('true');
+          requests[service] = JSON.parse(json!);
+        }
+        const allGpus = [{ Driver: 'nvidia', Count: -1, DeviceIDs: [], Capabilities: [['gpu']], Options: {} }];
+        expect(requests).toEqual({ 'bash-executor': allGpus, jupyter: allGpus, mlflow: null });
+        const answers = await stack.answers();
+        expect(answers.jupyter).toMatchObject({ standin: 'jupyter', token_set: true });
+        const user = await stack.compose(['exec', '-T', 'bash-executor', 'id', '-u']);
+        expect(Number(user.stdout.trim()), tail(user)).toBe(uid);
       } finally {
-        await compose(copy, name, ['down', '--volumes', '--remove-orphans', '--timeout', '5'], 120_000, stackEnv);
+        await stack.down();
       }
     }, 600_000);
   });
