@@ -6,12 +6,16 @@ import { createServer } from 'node:net';
 
 export type PortState = 'free' | 'in-use' | 'denied';
 
-export function checkPort(port: number, host = '0.0.0.0'): Promise<PortState> {
+/**
+ * The generated compose file publishes on 127.0.0.1, so that is where a clash
+ * matters; a listener on 0.0.0.0 or 127.0.0.1 makes this bind fail, one on
+ * another single address does not, just as it would not stop the engine.
+ */
+export function checkPort(port: number, host = '127.0.0.1'): Promise<PortState> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
     server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EACCES' ? 'denied' : 'in-use'));
-    // Docker publishes on all interfaces by default, so a listener on any of them is a clash.
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve('free')));
   });
 }

@@ -58,6 +58,8 @@ describe('connectionError', () => {
     ['ECONNREFUSED', /not running/],
     ['EACCES', /Permission denied on the Docker socket \/var\/run\/docker.sock[\s\S]*usermod -aG docker[\s\S]*rootless/],
     ['EPERM', /Permission denied/],
+    ['EPIPE', /closed the connection \(EPIPE\): it stopped or restarted/],
+    ['ECONNRESET', /closed the connection/],
   ])('local socket, %s', (code, message) => {
     const e = connectionError(err(code), 'unix:///var/run/docker.sock', 'unix');
     expect(e.exitCode).toBe(ExitCode.dockerUnavailable);
