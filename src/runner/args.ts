@@ -98,7 +98,7 @@ Options:
   --gpu auto|on|off    build/up: GPU image or CPU image (default auto: GPU when the
                        engine has NVIDIA support and docker/Dockerfile.gpu exists)
   --base-image IMAGE   build: passed as the BASE_IMAGE build argument
-  --timeout SECONDS    build: give up on a stalled build (default 3600)
+  --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
   --json               doctor/status: machine-readable output
   -f, --follow         logs: keep following

@@ -13,6 +13,9 @@ const PING_TIMEOUT_MS = 15_000;
 function options(endpoint: Endpoint): Docker.DockerOptions {
   if (endpoint.kind === 'unix') return { socketPath: endpoint.socketPath };
   if (endpoint.kind === 'ssh') {
+    // docker-modem's ssh transport hands Node an address it flags as deprecated (DEP0170);
+    // the warning says nothing users can act on, so it is kept off their terminal.
+    process.noDeprecation = true;
     return { protocol: 'ssh', host: endpoint.host, port: endpoint.port ?? 22, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
   }
   return { protocol: endpoint.tls ? 'https' : 'http', host: endpoint.host, port: endpoint.port ?? (endpoint.tls ? 2376 : 2375) };

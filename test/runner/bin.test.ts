@@ -128,6 +128,7 @@ describe.concurrent('ml-project (the built bin)', () => {
   it.each([
     ['a missing socket', (dir: string) => `unix://${dir}/docker.sock`, /The Docker daemon is not running \(no engine at .*docker\.sock: ENOENT\)/],
     ['a closed tcp port', () => 'tcp://127.0.0.1:1', /The Docker engine at tcp:\/\/127\.0\.0\.1:1 is unreachable: the connection was refused/],
+    ['an ssh host refusing', () => 'ssh://me@127.0.0.1:1', /^The Docker engine at ssh:\/\/me@127\.0\.0\.1:1 is unreachable: the connection was refused/],
   ])('build with %s: exit 3, no stack trace', async (_, host, message) => {
     const result = await runRunner(['build'], { cwd: makeProject(), env: envFor(undefined, { DOCKER_HOST: host(tempDir()) }) });
     expect(result.code).toBe(3);
@@ -192,7 +193,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     const fake = await engine({ build: 'stall' });
     const result = await runRunner(['build', '--timeout', '1'], { cwd: makeProject(), env: envFor(fake) });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/The build stalled at step 2\/4 \(FROM \$\{BASE_IMAGE\}\): no result after 1s[\s\S]*--timeout SECONDS/);
+    expect(result.stderr).toMatch(/The build stalled at step 2\/4 \(FROM \$\{BASE_IMAGE\}\): no output for 1s[\s\S]*--timeout SECONDS/);
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.buildAborted).toBe(true);
     expect(fake.options.images ?? []).toEqual([]);

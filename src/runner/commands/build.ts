@@ -36,10 +36,16 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   const progress = ctx.progress();
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutSeconds * 1000);
+  // A stall is silence, not length: a long build that keeps reporting is left alone.
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options.timeoutSeconds * 1000);
+  };
+  arm();
   const onInterrupt = () => controller.abort();
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
   // Ctrl-C while the context was being listed: do not start the build at all.
@@ -52,6 +58,7 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
       buildArgs,
       signal: controller.signal,
       onEvent: (event) => {
+        arm();
         const started = log.push(event);
         if (started) progress.note(`Step ${started.index}/${started.total}: ${started.instruction}`);
         else if (log.step && log.lines.length) progress.update(`Step ${log.step.index}/${log.step.total}  ${log.lines.at(-1)}`);
@@ -68,7 +75,7 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   if (ctx.signal.aborted) throw new InterruptedError('Interrupted: the build was cancelled; no image was tagged.');
   if (timedOut) {
     const where = log.step ? ` at step ${log.step.index}/${log.step.total} (${log.step.instruction})` : '';
-    throw new FailureError(`The build stalled${where}: no result after ${options.timeoutSeconds}s, so it was cancelled and nothing was tagged. Raise the limit with --timeout SECONDS, or check the network if a download hangs.`);
+    throw new FailureError(`The build stalled${where}: no output for ${options.timeoutSeconds}s, so it was cancelled and nothing was tagged. Raise the limit with --timeout SECONDS, or check the network if a download hangs.`);
   }
   if (log.error) throw gpuEngineError(log.error) ?? new FailureError(`${log.failure()}\nNothing was tagged.`);
   line(ctx.stdout, `Built ${tag}${log.imageId ? ` (${log.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}. Next: make create-container`);
