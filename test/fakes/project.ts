@@ -26,7 +26,9 @@ export function makeProject(options: FakeProjectOptions = {}): string {
     '.yo-rc.json': JSON.stringify({ 'create-ml-project': { version: '0.1.0', answers } }, null, 2),
     'docker-compose.yml': 'services: {}\n',
     ...(compute !== 'gpu' ? { 'docker/Dockerfile.cpu': 'FROM python:3.12-slim\n' } : {}),
-    ...(compute !== 'cpu' ? { 'docker/Dockerfile.gpu': 'FROM nvidia/cuda:12.8.0-runtime-ubuntu24.04\n', 'docker-compose.gpu.yml': 'services: {}\n' } : {}),
+    ...(compute !== 'cpu' ? { 'docker/Dockerfile.gpu': 'FROM nvidia/cuda:12.8.0-runtime-ubuntu24.04\n' } : {}),
+    // As generated: the GPU override exists only beside a CPU stack; a GPU-only stack is GPU already.
+    ...(compute === 'auto' ? { 'docker-compose.gpu.yml': 'services: {}\n' } : {}),
     ...options.files,
   };
   for (const [path, content] of Object.entries(files)) {

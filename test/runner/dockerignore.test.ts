@@ -40,6 +40,12 @@ describe('createMatcher', () => {
     ['.git', '.git/config', true],
     ['.env', '.env', true],
     ['.env', '.env.example', false],
+    ['**/*.py[cod]', 'pkg/sub/a.pyo', true],
+    ['**/*.py[cod]', 'a.pyc', true],
+    ['**/*.py[cod]', 'a.py', false],
+    ['*.egg-info', 'my_project.egg-info/PKG-INFO', true],
+    ['.dvc/cache', '.dvc/cache/ab/cdef', true],
+    ['.dvc/cache', '.dvc/config', false],
   ])('%j: %s ignored=%s', (patterns, path, ignored) => {
     expect(createMatcher(patterns).ignores(path)).toBe(ignored);
   });

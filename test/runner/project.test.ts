@@ -39,7 +39,7 @@ describe('loadProject', () => {
     ['gpu', false, true],
   ] as const)('compute %s: CPU image %s, GPU image %s', (compute, cpu, gpu) => {
     const project = loadProject(makeProject({ compute }), {});
-    expect([project.compute, project.hasCpuImage, project.hasGpuImage, project.hasGpuCompose]).toEqual([compute, cpu, gpu, gpu]);
+    expect([project.compute, project.hasCpuImage, project.hasGpuImage, project.hasGpuCompose]).toEqual([compute, cpu, gpu, compute === 'auto']);
   });
 
   it('takes the Jupyter token from the environment, else .env', () => {

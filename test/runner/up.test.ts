@@ -120,6 +120,21 @@ describe.concurrent('ml-project up and friends', () => {
     expect(s.calls()).toContain('compose -f docker-compose.yml -f docker-compose.gpu.yml up -d --remove-orphans | ML_PROJECT_IMAGE=my-project-gpu:latest');
   });
 
+  it('up on a GPU-only project runs its one compose file with the GPU image', async () => {
+    const s = await setup({ compute: 'gpu', nvidia: true, images: ['my-project-gpu:latest'] });
+    const result = await s.run(['up']);
+    expect(result.code).toBe(0);
+    expect(s.calls()).toContain('compose -f docker-compose.yml up -d --remove-orphans | ML_PROJECT_IMAGE=my-project-gpu:latest');
+  });
+
+  it('up --gpu auto with NVIDIA but only the CPU image built runs that image, and says so', async () => {
+    const s = await setup({ nvidia: true, images: ['my-project-cpu:latest'] });
+    const result = await s.run(['up']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/CPU \(auto\): only the CPU image my-project-cpu:latest is built \(make init builds my-project-gpu:latest\)/);
+    expect(s.calls()).toContain('compose -f docker-compose.yml up -d --remove-orphans | ML_PROJECT_IMAGE=my-project-cpu:latest');
+  });
+
   it('up --gpu on without NVIDIA fails before starting anything, with the hint', async () => {
     const s = await setup({ images: ['my-project-gpu:latest'] });
     const result = await s.run(['up', '--gpu', 'on']);
