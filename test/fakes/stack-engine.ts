@@ -16,6 +16,7 @@ export class StackEngine implements Engine {
   states: Record<string, Partial<ContainerState>> = {};
   logs: Record<string, string> = {};
   removed: string[] = [];
+  runningImage = 'my-project-cpu:latest';
   inspected = 0;
   /** Called on every inspect, so a test can bring services up once compose "started" them. */
   onInspect?: (id: string) => void;
@@ -40,7 +41,7 @@ export class StackEngine implements Engine {
     this.onInspect?.(id);
     const service = stackIds[id as keyof typeof stackIds];
     if (!service || !readFileSync(this.stackFile, 'utf8').includes(id)) return undefined;
-    return { id, name: `my-project-${service}-1`, service, image: 'img', status: 'running', running: true, exitCode: 0, ports: [], ...this.states[id] };
+    return { id, name: `my-project-${service}-1`, service, image: this.runningImage, status: 'running', running: true, exitCode: 0, ports: [], ...this.states[id] };
   }
   async containerLogs(id: string): Promise<string> {
     return this.logs[id] ?? '';

@@ -111,6 +111,15 @@ describe.concurrent('ml-project up and friends', () => {
     expect(again.stdout).toMatch(/^Already running: bash-executor, jupyter, mlflow \(my-project-cpu:latest\)\.$/m);
     expect(again.stdout).toContain(`Jupyter: http://127.0.0.1:${s.ports.jupyter}/lab?token=`);
     expect(s.calls().slice(before).some((c) => / up /.test(c))).toBe(false);
+    expect(again.stdout).not.toMatch(/to switch/);
+  });
+
+  it('a second up never switches a running stack to the other image, and says how to', async () => {
+    const s = await setup({ nvidia: true, images: ['my-project-cpu:latest', 'my-project-gpu:latest'] });
+    writeFileSync(s.stackFile, 'c-bash\nc-jupyter\nc-mlflow\n');
+    const result = await s.run(['up']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Already running: bash-executor, jupyter, mlflow \(my-project-cpu:latest\)\.\nThis run would pick my-project-gpu:latest; to switch: ml-project down, then ml-project up\.$/m);
   });
 
   it('up with NVIDIA and a GPU image adds the GPU override file and runs the GPU image', async () => {

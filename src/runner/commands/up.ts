@@ -72,7 +72,10 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
   const before = await listStack(compose, engine);
   const running = new Set(before.filter((c) => c.running).map((c) => c.service));
   if (SERVICES.every((s) => running.has(s))) {
-    line(ctx.stdout, `Already running: ${SERVICES.join(', ')} (${image}).`);
+    const images = [...new Set(before.filter((c) => c.running).map((c) => c.image))];
+    line(ctx.stdout, `Already running: ${SERVICES.join(', ')} (${images.join(', ')}).`);
+    // A running stack is never switched behind the user's back.
+    if (!images.includes(image)) line(ctx.stdout, `This run would pick ${image}; to switch: ml-project down, then ml-project up.`);
     printUrls(ctx.stdout, links);
     return 0;
   }
