@@ -66,7 +66,7 @@ function copyOf(preset: string): string {
 
 interface ComposeService {
   image: string;
-  build: { context: string; dockerfile: string; args: Record<string, string> };
+  build: { context: string; dockerfile: string; args: Record<string, string>; labels: Record<string, string> };
   command: string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -93,6 +93,7 @@ describe('docker-compose files', () => {
       expect(service.image, name).toBe(`${answers.projectName}-${kind}:latest`);
       expect(service.build.dockerfile, name).toBe(`docker/Dockerfile.${kind}`);
       expect(service.build.args, name).toEqual({ USER_UID: '1000', USER_GID: '1000' });
+      expect(service.build.labels['org.opencontainers.image.title'], name).toBe(answers.projectName);
       expect(service.volumes, name).toEqual([`${dir}:/workspace:rw`]);
       expect(service.working_dir, name).toBe('/workspace');
       for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
@@ -137,6 +138,18 @@ describe('docker-compose files', () => {
     expect(services.mlflow!.deploy).toBeUndefined();
     expect(services.jupyter!.ports).toEqual(['127.0.0.1:9900:8888/tcp']);
     expect(services.mlflow!.ports).toEqual(['127.0.0.1:5000:5000/tcp']);
+  });
+
+  it('the free-text image label comes out of docker-compose verbatim, with and without the GPU override', () => {
+    const { dir } = projects.defaults!;
+    for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']]) {
+      const result = run('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config'], dir);
+      expect(result.code, result.stderr).toBe(0);
+      const services = (parseYaml(result.stdout) as { services: Record<string, { build: { labels: Record<string, string> } }> }).services;
+      // `config` prints a compose file again, so its `$` come out doubled.
+      const label = services.jupyter!.build.labels['org.opencontainers.image.description']!.replaceAll('$$', '$');
+      expect(label).toBe(hostile.description);
+    }
   });
 
   it('ML_PROJECT_IMAGE names the image (the ml-project runner sets it)', () => {
