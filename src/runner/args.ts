@@ -8,7 +8,7 @@ import { parseGpuFlag, type GpuFlag } from './gpu.js';
 
 export const commands = {
   doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
-  build: { flags: ['gpu', 'base-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
+  build: { flags: ['gpu', 'base-image', 'python-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
   up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container)' },
   start: { flags: ['gpu', 'timeout'], help: 'Start the stack\'s existing containers again' },
   stop: { flags: [], help: 'Stop the containers, keeping them' },
@@ -28,13 +28,21 @@ export interface RunnerArgs {
   follow: boolean;
   gpu: GpuFlag;
   baseImage?: string;
+  /** The GPU Dockerfile's PYTHON_IMAGE (the image whose /usr/local it copies). */
+  pythonImage?: string;
   /** Seconds; undefined means the command's own default. */
   timeout?: number;
   service?: string;
 }
 
-const valued = new Set(['gpu', 'base-image', 'timeout']);
+const valued = new Set(['gpu', 'base-image', 'python-image', 'timeout']);
 const shorts: Record<string, string> = { h: 'help', v: 'version', f: 'follow' };
+
+/** The value as given, once it looks like an image reference (it becomes a build argument). */
+function imageReference(flag: string, value: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._\/:@-]*$/.test(value)) throw new UsageError(`--${flag} is not an image reference: ${JSON.stringify(value)}.`);
+  return value;
+}
 
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto' };
@@ -60,10 +68,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (name === 'json') args.json = true;
     else if (name === 'follow') args.follow = true;
     else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
-    else if (name === 'base-image') {
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9._\/:@-]*$/.test(value!)) throw new UsageError(`--base-image is not an image reference: ${JSON.stringify(value)}.`);
-      args.baseImage = value;
-    } else if (name === 'timeout') {
+    else if (name === 'base-image') args.baseImage = imageReference(name, value!);
+    else if (name === 'python-image') args.pythonImage = imageReference(name, value!); else if (name === 'timeout') {
       if (!/^\d+$/.test(value!) || Number(value) < 1) throw new UsageError(`--timeout takes a whole number of seconds, not ${JSON.stringify(value)}.`);
       args.timeout = Number(value);
     } else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
@@ -97,7 +103,10 @@ ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.help}`
 Options:
   --gpu auto|on|off    build/up: GPU image or CPU image (default auto: GPU when the
                        engine has NVIDIA support and docker/Dockerfile.gpu exists)
-  --base-image IMAGE   build: passed as the BASE_IMAGE build argument
+  --base-image IMAGE   build: the BASE_IMAGE build argument: the Python image of
+                       docker/Dockerfile.cpu, the CUDA runtime image of docker/Dockerfile.gpu
+  --python-image IMAGE build, GPU image only: the PYTHON_IMAGE build argument, the
+                       Python slim image whose /usr/local docker/Dockerfile.gpu copies
   --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
   --json               doctor/status: machine-readable output

@@ -70,7 +70,7 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
     case 'doctor':
       return (await import('./commands/doctor.js')).doctor(ctx, args.json);
     case 'build':
-      return (await import('./commands/build.js')).build(ctx, { gpu: args.gpu, baseImage: args.baseImage, timeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
+      return (await import('./commands/build.js')).build(ctx, { gpu: args.gpu, baseImage: args.baseImage, pythonImage: args.pythonImage, timeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
     case 'up':
     case 'start':
       return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command });

@@ -36,7 +36,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     const result = await runRunner(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage:\n {2}ml-project COMMAND \[OPTIONS\]/);
-    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', '--gpu auto|on|off', '--base-image', '--timeout', '--json']) {
+    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '--json']) {
       expect(result.stdout).toContain(word);
     }
     const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `
@@ -60,6 +60,9 @@ describe.concurrent('ml-project (the built bin)', () => {
     [['build', '--timeout', '0'], /--timeout takes a whole number/],
     [['build', '--timeout', '10s'], /--timeout takes a whole number/],
     [['build', '--base-image', 'a b'], /--base-image is not an image reference/],
+    [['build', '--python-image', 'a b'], /--python-image is not an image reference/],
+    [['build', '--python-image'], /--python-image needs a value/],
+    [['up', '--python-image', 'python:3.12-slim'], /up does not take --python-image/],
     [['logs', 'nope'], /Unknown service "nope"/],
     [['up', 'extra'], /up takes no argument "extra"/],
     [['doctor', '--json=yes'], /--json takes no value/],
@@ -172,6 +175,35 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Image: GPU \(auto\): the engine has the nvidia runtime and the project has a GPU image$/m);
     expect(fake.requests.find((r) => r.path === '/build')!.query).toMatchObject({ t: 'my-project-gpu:latest', dockerfile: 'docker/Dockerfile.gpu' });
+  });
+
+  it('build on the GPU Dockerfile: --base-image is the CUDA image, --python-image the Python image, both build arguments', async () => {
+    const fake = await engine({ runtimes: ['runc', 'nvidia'] });
+    const args = ['build', '--gpu', 'on', '--base-image', 'mirror.example/nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04', '--python-image=mirror.example/python:3.12-slim'];
+    const result = await runRunner(args, { cwd: makeProject(), env: envFor(fake) });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const build = fake.requests.find((r) => r.path === '/build')!;
+    expect(build.query).toMatchObject({ t: 'my-project-gpu:latest', dockerfile: 'docker/Dockerfile.gpu' });
+    expect(JSON.parse(build.query.buildargs!)).toEqual({
+      USER_UID: String(process.getuid!()),
+      USER_GID: String(process.getgid!()),
+      BASE_IMAGE: 'mirror.example/nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04',
+      PYTHON_IMAGE: 'mirror.example/python:3.12-slim',
+    });
+  });
+
+  it.each([
+    ['--gpu off', ['--gpu', 'off'], 'auto'],
+    ['auto without NVIDIA', [], 'auto'],
+    ['a CPU-only project', [], 'cpu'],
+  ] as const)('build --python-image on the CPU image (%s) is a usage error and builds nothing', async (_, flags, compute) => {
+    const fake = await engine({ runtimes: ['runc'] });
+    const result = await runRunner(['build', ...flags, '--python-image', 'python:3.12-slim'], { cwd: makeProject({ compute }), env: envFor(fake) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--python-image applies to the GPU image \(docker\/Dockerfile\.gpu\) only; this build is CPU/);
+    expect(fake.requests.some((r) => r.path === '/build')).toBe(false);
+    noStack(result.stderr);
   });
 
   it('build --gpu on without NVIDIA fails before building, with the install hint', async () => {

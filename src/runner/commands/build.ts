@@ -3,7 +3,7 @@
  * through the engine with the host's UID/GID, and shows step n/m. The engine
  * tags the image only when the build succeeds; this command never tags.
  */
-import { FailureError, InterruptedError } from '../../errors.js';
+import { FailureError, InterruptedError, UsageError } from '../../errors.js';
 import { BuildLog } from '../build-log.js';
 import { packContext } from '../context.js';
 import { gpuEngineError, type GpuFlag } from '../gpu.js';
@@ -15,6 +15,8 @@ import { line, type RunnerContext } from './context.js';
 export interface BuildOptions {
   gpu: GpuFlag;
   baseImage?: string;
+  /** Only docker/Dockerfile.gpu has a PYTHON_IMAGE argument. */
+  pythonImage?: string;
   timeoutSeconds: number;
 }
 
@@ -23,12 +25,17 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   const engine = await ctx.connect();
   // Decided before anything is sent: `--gpu on` without NVIDIA fails here.
   const choice = await chooseCompute(engine, project, options.gpu);
+  // Refused rather than sent: the CPU Dockerfile would ignore it and build from another Python than asked.
+  if (options.pythonImage && choice.compute !== 'gpu') {
+    throw new UsageError(`--python-image applies to the GPU image (docker/Dockerfile.gpu) only; this build is ${describeChoice(choice, options.gpu)}. For the CPU image, --base-image IMAGE sets its Python image.`);
+  }
   const tag = imageName(project.name, choice.compute);
   const dockerfile = dockerfileFor(choice.compute);
   line(ctx.stdout, `Image: ${describeChoice(choice, options.gpu)}`);
 
   const buildArgs: Record<string, string> = { USER_UID: String(ctx.uid), USER_GID: String(ctx.gid) };
   if (options.baseImage) buildArgs.BASE_IMAGE = options.baseImage;
+  if (options.pythonImage) buildArgs.PYTHON_IMAGE = options.pythonImage;
   const context = await packContext(project.root, dockerfile);
   line(ctx.stdout, `Building ${tag} from ${dockerfile} (${context.files} files in the context, ${engine.endpoint})`);
 
