@@ -34,10 +34,10 @@ const hostGid = process.getgid?.() ?? 1000;
 const uid = hostUid === 0 ? 4321 : hostUid;
 const gid = hostGid === 0 ? 4321 : hostGid;
 
-const run_id = `${process.pid}-${Date.now().toString(36)}`;
+const runId = `${process.pid}-${Date.now().toString(36)}`;
 const projectName = 'e2e-lab';
 const packageName = 'e2e_lab';
-const tag = (name: string) => `cmp-e2e-${name}:${run_id}`;
+const tag = (name: string) => `cmp-e2e-${name}:${runId}`;
 
 let project = '';
 let baseImage = '';
@@ -46,18 +46,12 @@ let jupyterPort = 0;
 let mlflowPort = 0;
 const images = new Set<string>();
 
-function build(image: string, dockerfile: string): Promise<Exec> {
+/** `docker build` of one of the project's Dockerfiles, as its header comment says, on the stand-in base image. */
+function build(image: string, dockerfile: string, buildArgs: Record<string, string> = {}): Promise<Exec> {
   images.add(image);
+  const args = { BASE_IMAGE: baseImage, USER_UID: String(uid), USER_GID: String(gid), ...buildArgs };
   return docker(
-    [
-      'build',
-      '-f', dockerfile,
-      '--build-arg', `BASE_IMAGE=${baseImage}`,
-      '--build-arg', `USER_UID=${uid}`,
-      '--build-arg', `USER_GID=${gid}`,
-      '-t', image,
-      '.',
-    ],
+    ['build', '-f', dockerfile, ...Object.entries(args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '-t', image, '.'],
     { cwd: project, timeoutMs: 600_000 },
   );
 }
@@ -201,7 +195,7 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
     }
     // The source step itself did run again: the change reached the image.
     expect(after[source]!.cached).toBe(false);
-  });
+  }, 600_000);
 
   it('starts bash-executor, jupyter and mlflow; the services answer; the project tests pass inside', async () => {
     const stack = await startStack('cpu', ['docker-compose.yml'], tag('cpu'));
@@ -230,20 +224,7 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
 
   describe.skipIf(gpuSkip)(`GPU path on the stand-in nvidia runtime: detection and wiring, no GPU${gpuSkip ? ` (skipped: ${gpuSkip})` : ''}`, () => {
     it('builds docker/Dockerfile.gpu with the base image standing in for the CUDA and Python images', async () => {
-      const gpu = await docker(
-        [
-          'build',
-          '-f', 'docker/Dockerfile.gpu',
-          '--build-arg', `BASE_IMAGE=${baseImage}`,
-          '--build-arg', `PYTHON_IMAGE=${baseImage}`,
-          '--build-arg', `USER_UID=${uid}`,
-          '--build-arg', `USER_GID=${gid}`,
-          '-t', tag('gpu'),
-          '.',
-        ],
-        { cwd: project, timeoutMs: 600_000 },
-      );
-      images.add(tag('gpu'));
+      const gpu = await build(tag('gpu'), 'docker/Dockerfile.gpu', { PYTHON_IMAGE: baseImage });
       expect(gpu.code, tail(gpu, 60)).toBe(0);
     }, 600_000);
 
