@@ -22,6 +22,14 @@ if (engine.skip) console.warn(`[e2e docker] skipped: ${engine.skip}`);
 const gpuSkip = engine.skip ?? (engine.runtimes.includes('nvidia') ? null : `the engine has no nvidia runtime (runtimes: ${engine.runtimes.join(', ')}); start it with .ci/dockerd start --nvidia-stand-in`);
 if (!engine.skip && gpuSkip) console.warn(`[e2e docker] GPU path skipped: ${gpuSkip}`);
 
+// CI sets CMP_E2E_REQUIRED=1 so that an engine that died is a failure, not a skip.
+const required = process.env.CMP_E2E_REQUIRED === '1';
+describe.runIf(required)('CMP_E2E_REQUIRED=1', () => {
+  it('has an engine with the nvidia runtime', () => {
+    expect(gpuSkip, gpuSkip ?? '').toBeNull();
+  });
+});
+
 const env = engineEnv(engine.host);
 const run = (command: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number; extraEnv?: NodeJS.ProcessEnv } = {}) =>
   exec(command, args, { cwd: options.cwd, env: { ...env, ...options.extraEnv }, timeoutMs: options.timeoutMs });
