@@ -9,7 +9,7 @@ import { parseGpuFlag, type GpuFlag } from './gpu.js';
 export const commands = {
   doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
   build: { flags: ['gpu', 'base-image', 'python-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
-  up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container)' },
+  up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
   start: { flags: ['gpu', 'timeout'], help: 'Start the stack\'s existing containers again' },
   stop: { flags: [], help: 'Stop the containers, keeping them' },
   down: { flags: [], help: 'Stop and remove the containers and the network' },

@@ -3,7 +3,7 @@
  * fake `docker` (compose) tool on PATH, and real HTTP servers on loopback
  * standing in for Jupyter and MLflow once compose has "started" them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -46,10 +46,12 @@ interface Setup {
   env?: NodeJS.ProcessEnv;
   /** Start the stand-in web servers once compose "started" the stack. */
   serveAfterUp?: boolean;
+  /** The project's files besides the Dockerfiles (default: a .env with a token). */
+  files?: Record<string, string>;
 }
 
 async function setup(options: Setup = {}) {
-  const root = makeProject({ compute: options.compute, files: { '.env': 'JUPYTER_TOKEN=s3cret token\n' } });
+  const root = makeProject({ compute: options.compute, files: options.files ?? { '.env': 'JUPYTER_TOKEN=s3cret token\n' } });
   const state = tempDir('mlp-state-');
   const stackFile = join(state, 'stack');
   const log = join(state, 'docker.log');
@@ -100,6 +102,42 @@ describe.concurrent('ml-project up and friends', () => {
     expect(result.stdout).toMatch(/^Image: my-project-cpu:latest, CPU \(auto\): /m);
     expect(result.stdout).toContain(`Jupyter: http://127.0.0.1:${s.ports.jupyter}/lab?token=s3cret%20token\n`);
     expect(result.stdout).toContain(`MLflow:  http://127.0.0.1:${s.ports.mlflow}\n`);
+  });
+
+  it.each([
+    ['up', ''],
+    ['start', 'c-bash\nc-jupyter\nc-mlflow\n'],
+  ])('%s without .env writes it from .env.example (token, UID/GID, mode 600) and prints the URL with that token', async (command, stack) => {
+    const s = await setup({ serveAfterUp: !stack, files: { '.env.example': 'COMPOSE_PROJECT_NAME=x\nJUPYTER_TOKEN=\nUSER_UID=1000\nUSER_GID=1000\n' } });
+    if (stack) {
+      // Stopped containers, running (and answering) once compose has started them.
+      writeFileSync(s.stackFile, stack);
+      for (const id of stack.split('\n').filter(Boolean)) s.engine.states[id] = { running: false, status: 'exited', exitCode: 0 };
+      s.engine.onInspect = () => {
+        if (!s.calls().some((c) => / start /.test(c)) || !Object.keys(s.engine.states).length) return;
+        s.engine.states = {};
+        serve(s.ports.jupyter);
+        serve(s.ports.mlflow);
+      };
+    }
+    const result = await s.run([command!, '--timeout', '20']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const env = readFileSync(join(s.root, '.env'), 'utf8');
+    const token = /^JUPYTER_TOKEN=([0-9a-f]{48})$/m.exec(env)?.[1];
+    expect(token, env).toBeDefined();
+    expect(env).toBe(`COMPOSE_PROJECT_NAME=x\nJUPYTER_TOKEN=${token}\nUSER_UID=${process.getuid!()}\nUSER_GID=${process.getgid!()}\n`);
+    expect(statSync(join(s.root, '.env')).mode & 0o777).toBe(0o600);
+    expect(result.stdout).toMatch(/^Wrote \.env with a new random JUPYTER_TOKEN and your UID\/GID/m);
+    expect(result.stdout).toContain(`Jupyter: http://127.0.0.1:${s.ports.jupyter}/lab?token=${token}\n`);
+  });
+
+  it('up leaves an existing .env as it is and says nothing about it', async () => {
+    const s = await setup();
+    const result = await s.run(['up', '--timeout', '20']);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(s.root, '.env'), 'utf8')).toBe('JUPYTER_TOKEN=s3cret token\n');
+    expect(result.stdout).not.toMatch(/Wrote \.env/);
   });
 
   it('a second up reports what already runs, prints the URLs again and starts nothing', async () => {

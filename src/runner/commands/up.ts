@@ -1,8 +1,9 @@
 /**
  * `ml-project up` (make create-container) and `start`: run the stack with the
  * real compose tool, wait until Jupyter and MLflow answer, print their URLs.
- * Idempotent. On any failure or Ctrl-C, what this run created is removed and
- * what it started is stopped; what ran before is left alone.
+ * Writes .env first when there is none. Idempotent. On any failure or Ctrl-C,
+ * what this run created is removed and what it started is stopped; what ran
+ * before is left alone.
  */
 import { FailureError, InterruptedError } from '../../errors.js';
 import { composeRunner, requireCompose, type Compose } from '../compose.js';
@@ -12,7 +13,8 @@ import { PortInUseError } from '../errors.js';
 import { gpuEngineError, type GpuFlag } from '../gpu.js';
 import { composeFiles, IMAGE_VARIABLE, imageName } from '../images.js';
 import { checkPort } from '../ports.js';
-import { requireProject, type Project } from '../project.js';
+import { ensureDotenv } from '../dotenv-file.js';
+import { loadProject, requireProject, type Project } from '../project.js';
 import { answers, sleep } from '../wait.js';
 import { chooseCompute, describeChoice } from './choose.js';
 import { line, type RunnerContext } from './context.js';
@@ -60,7 +62,12 @@ async function pickImage(engine: Engine, project: Project, flag: GpuFlag) {
 }
 
 export async function up(ctx: RunnerContext, options: UpOptions): Promise<number> {
-  const project = requireProject(ctx.cwd, ctx.env);
+  let project = requireProject(ctx.cwd, ctx.env);
+  // As make's .env prerequisite does; read again so the URL carries the new token.
+  if (ensureDotenv(project.root, { uid: ctx.uid, gid: ctx.gid }) === 'created') {
+    line(ctx.stdout, `Wrote .env with a new random JUPYTER_TOKEN and your UID/GID (${ctx.uid}:${ctx.gid})`);
+    project = loadProject(project.root, ctx.env);
+  }
   const tool = await requireCompose(ctx.env);
   const engine = await ctx.connect();
   const { choice, image } = await pickImage(engine, project, options.gpu);
