@@ -34,7 +34,7 @@ export function isIncluded(path: string, answers: Answers): boolean {
 export function outputPath(templatePath: string, packageName: string): string {
   return templatePath
     .split('/')
-    .map((segment) => (segment === '__package__' ? packageName : segment === '_gitignore' ? '.gitignore' : segment))
+    .map((segment) => (segment === '__package__' ? packageName : segment.replace(/^_gitignore(?=$|\.ejs$)/, '.gitignore')))
     .join('/')
     .replace(/\.ejs$/, '');
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultAnswers } from '../src/answers.js';
+import { outputPath } from '../src/manifest.js';
 import { renderProject } from '../src/render.js';
 import { loadTemplates } from '../src/templates.js';
 
@@ -31,6 +32,17 @@ describe('renderProject', () => {
       'docker/Dockerfile.cpu',
       'docker/Dockerfile.gpu',
     ]);
+  });
+
+  it.each([
+    ['_gitignore', '.gitignore'],
+    ['_gitignore.ejs', '.gitignore'],
+    ['sub/_gitignore.ejs', 'sub/.gitignore'],
+    ['_gitignore_notes.md', '_gitignore_notes.md'],
+    ['__package__/train.py', 'pkg/train.py'],
+    ['my__package__.py', 'my__package__.py'],
+  ])('outputPath(%j) is %j', (template, output) => {
+    expect(outputPath(template, 'pkg')).toBe(output);
   });
 
   it('copies non-template files byte for byte', async () => {
