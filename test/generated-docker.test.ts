@@ -6,12 +6,13 @@
  * classic builder's syntax. Hostile free text must come out verbatim.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cudaImages, pythonImages, tools } from '../src/versions.js';
-import { generateProject, presets, tempDir } from './helpers/generate.js';
+import { sh } from '../src/escape.js';
+import { generateProject, presets, repoRoot, tempDir } from './helpers/generate.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s $$PYTHONPATH`,
@@ -21,7 +22,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -45,7 +46,7 @@ beforeAll(async () => {
 /** The variables a developer's shell might hold that compose or make would read. */
 const leaking = [
   'JUPYTER_HOST_PORT', 'MLFLOW_HOST_PORT', 'JUPYTER_TOKEN', 'ML_PROJECT_IMAGE', 'ML_PROJECT_IN_CONTAINER', 'USER_UID', 'USER_GID',
-  'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE', 'GPU', 'CONFIG', 'SERVICE', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL',
+  'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE', 'GPU', 'ML_PROJECT', 'CONFIG', 'SERVICE', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL',
 ];
 
 function run(command: string, args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}) {
@@ -211,8 +212,9 @@ function fakeDocker(runtimes: string | null, composePlugin: boolean): string {
 const nvidiaRuntimes = '{"io.containerd.runc.v2":{"path":"runc"},"nvidia":{"path":"nvidia-container-runtime"},"runc":{"path":"runc"}}';
 const plainRuntimes = '{"io.containerd.runc.v2":{"path":"runc"},"runc":{"path":"runc"}}';
 
-function make(dir: string, args: readonly string[], env: Record<string, string> = {}) {
-  return run('make', ['--no-print-directory', ...args], dir, { PATH: fakeDocker(null, false), ...env });
+/** make in plain docker compose mode (ML_PROJECT empty) unless the test says otherwise. */
+function make(dir: string, args: readonly string[], env: Record<string, string | undefined> = {}) {
+  return run('make', ['--no-print-directory', ...args], dir, { PATH: fakeDocker(null, false), ML_PROJECT: '', ...env });
 }
 
 function expectedTargets(answers: Generated['answers']): string[] {
@@ -347,6 +349,158 @@ describe('Makefile', () => {
   });
 });
 
+/** A PATH of its own: the fake docker, make and grep, and npx and node only when asked for. */
+function toolPath(options: { npx: boolean; node: 'new' | 'old' | 'none' }): string {
+  const bin = tempDir('cmp-tools-');
+  const fake = fakeDocker(null, false).split(':')[0]!;
+  symlinkSync(join(fake, 'docker'), join(bin, 'docker'));
+  for (const tool of ['make', 'grep']) {
+    const found = run('sh', ['-c', `command -v ${tool}`], bin).stdout.trim();
+    symlinkSync(found, join(bin, tool));
+  }
+  // make -n never runs npx; it only has to be there.
+  if (options.npx) writeFileSync(join(bin, 'npx'), '#!/bin/sh\necho "stand-in npx $*"\n', { mode: 0o755 });
+  if (options.node === 'new') symlinkSync(process.execPath, join(bin, 'node'));
+  // A Node too old for the runner: the Makefile's version check fails.
+  if (options.node === 'old') writeFileSync(join(bin, 'node'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  return bin;
+}
+
+/** A stand-in runner command, as a user would give it. */
+const standIn = "node '/opt/create-ml-project/bin/ml-project.js'";
+
+describe('Makefile with the ml-project runner', () => {
+  const runnerRecipes: Array<[string, string[], string]> = [
+    ['init', [], 'build'],
+    ['create-container', [], 'up'],
+    ['start-container', [], 'start'],
+    ['stop-container', [], 'stop'],
+    ['clean-container', [], 'down'],
+    ['status', [], 'status'],
+    ['logs', [], 'logs -f'],
+    ['logs', ['SERVICE=jupyter'], "logs -f 'jupyter'"],
+    ['shell', [], 'shell'],
+    ['doctor', [], 'doctor'],
+  ];
+
+  it.each(runnerRecipes)('make -n %s %j with ML_PROJECT set runs: ml-project %s, and no compose', (target, args, command) => {
+    const { dir } = projects.defaults!;
+    const dry = make(dir, ['-n', target, ...args], { ML_PROJECT: standIn });
+    expect(dry.code, dry.stderr).toBe(0);
+    const lines = dry.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe(`${standIn} ${command}`);
+    expect(dry.stdout).not.toMatch(/docker-compose|docker compose|Building the/);
+  });
+
+  it.each(Object.keys(presets))('%s: make -n succeeds for every target with the runner', (preset) => {
+    const { dir, answers } = projects[preset]!;
+    for (const target of expectedTargets(answers)) {
+      const dry = make(dir, ['-n', target], { ML_PROJECT: standIn });
+      expect(dry.code, `make -n ${target}: ${dry.stderr}`).toBe(0);
+    }
+  });
+
+  it('with npx and Node 20.17+ on PATH, the runner is npx pinned to the version in .yo-rc.json', () => {
+    const { dir } = projects.defaults!;
+    const stored = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8')) as Record<string, { version: string }>;
+    const version = stored['create-ml-project']!.version;
+    expect(version).toBe((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
+    const npx = `npx --yes --package=create-ml-project@${version} ml-project`;
+    const path = toolPath({ npx: true, node: 'new' });
+    for (const [target, args, command] of runnerRecipes) {
+      const dry = make(dir, ['-n', target, ...args], { PATH: path, ML_PROJECT: undefined });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout.trim().split('\n').at(-1), target).toBe(`${npx} ${command}`);
+    }
+  });
+
+  it.each([
+    ['no npx on PATH', { npx: false, node: 'new' }, undefined],
+    ['no Node on PATH', { npx: true, node: 'none' }, undefined],
+    ['a Node older than 20.17', { npx: true, node: 'old' }, undefined],
+    ['ML_PROJECT= (empty)', { npx: true, node: 'new' }, ''],
+  ] as const)('%s: plain docker compose, as without the runner', (_, tools, mlProject) => {
+    const { dir } = projects.defaults!;
+    const env = { PATH: toolPath(tools), ML_PROJECT: mlProject };
+    const last = (target: string, ...args: string[]) => {
+      const dry = make(dir, ['-n', target, ...args], env);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).not.toMatch(/ml-project (build|up|start|stop|down|status|logs|shell|doctor)/);
+      return dry.stdout.trim().split('\n');
+    };
+    expect(last('init')).toContain('docker-compose build bash-executor');
+    expect(last('create-container')).toContain('docker-compose up -d --remove-orphans');
+    expect(last('start-container')).toContain('docker-compose start');
+    expect(last('stop-container')).toEqual(['docker-compose stop']);
+    expect(last('clean-container')).toEqual(['docker-compose down --remove-orphans']);
+    expect(last('status')).toEqual(['docker-compose ps']);
+    expect(last('logs', 'SERVICE=jupyter')).toEqual(['docker-compose logs -f --tail=200 jupyter']);
+    expect(last('shell')).toEqual(['docker-compose exec bash-executor bash']);
+    expect(last('doctor')[0]).toMatch(/make doctor runs ml-project, which needs Node\.js 20\.17 or newer/);
+  });
+
+  it('the Node version the Makefile asks for is package.json\'s engines.node', () => {
+    const engines = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const [major, minor] = /^>=(\d+)\.(\d+)$/.exec(engines)!.slice(1);
+    const makefile = readFileSync(join(projects.defaults!.dir, 'Makefile'), 'utf8');
+    expect(makefile).toContain(`a > ${major} || (a === ${major} && b >= ${minor})`);
+    expect(makefile).toContain(`Node.js ${major}.${minor} or newer`);
+  });
+
+  it('the port overrides reach the runner as they reach compose, from make and from the shell', () => {
+    const { dir } = projects.defaults!;
+    for (const [mlProject, command] of [[standIn, `${standIn} up`], ['', 'docker-compose up -d --remove-orphans']] as const) {
+      const given = make(dir, ['-n', 'create-container', 'JUPYTER_HOST_PORT=9900'], { ML_PROJECT: mlProject });
+      expect(given.stdout).toContain(`\nJUPYTER_HOST_PORT='9900' ${command}\n`);
+      const fromShell = make(dir, ['-n', 'create-container'], { ML_PROJECT: mlProject, MLFLOW_HOST_PORT: '5001' });
+      expect(fromShell.stdout).toContain(`\nMLFLOW_HOST_PORT='5001' ${command}\n`);
+      const both = make(dir, ['-n', 'create-container', 'JUPYTER_HOST_PORT=9900', 'MLFLOW_HOST_PORT=5001'], { ML_PROJECT: mlProject });
+      expect(both.stdout).toContain(`\nJUPYTER_HOST_PORT='9900' MLFLOW_HOST_PORT='5001' ${command}\n`);
+    }
+  });
+
+  it.each([
+    ['defaults', ['GPU=1'], {}, ' --gpu on'],
+    ['defaults', ['GPU=0'], {}, ' --gpu off'],
+    ['defaults', [], { GPU: '1' }, ' --gpu on'],
+    ['defaults', [], { GPU: '0' }, ' --gpu off'],
+    ['defaults', [], {}, ''],
+    ['cpu', ['GPU=1'], {}, ''],
+    ['gpu', ['GPU=0'], {}, ''],
+  ] as const)('%s, %j, environment %j: build, up and start get%s', (preset, args, env, flag) => {
+    const { dir } = projects[preset]!;
+    // Docker with the nvidia runtime: the runner, not make, decides when GPU is not given.
+    const path = fakeDocker(nvidiaRuntimes, true);
+    for (const [target, command] of [['init', 'build'], ['create-container', 'up'], ['start-container', 'start']]) {
+      const dry = make(dir, ['-n', target, ...args], { ML_PROJECT: standIn, PATH: path, ...env });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout.trim().split('\n').at(-1), target).toBe(`${standIn} ${command}${flag}`);
+    }
+  });
+
+  it('the README says when make uses the runner (pinned through npx), how to opt out, and make doctor', () => {
+    const readme = readFileSync(join(projects.defaults!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(readme).toContain('`make init`, `make create-container` and the other container targets run `ml-project`');
+    expect(readme).toContain(`through \`npx\`, pinned to the version that generated this project (${version}, recorded in \`.yo-rc.json\``);
+    expect(readme).toContain('Without Node, the same targets run plain `docker compose`');
+    expect(readme).toContain('`ML_PROJECT=` (empty)');
+    expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports/);
+  });
+
+  it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says Node is needed', () => {
+    const dir = copyOf('defaults');
+    const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))}`;
+    const result = make(dir, ['doctor'], { ML_PROJECT: runner, DOCKER_HOST: `unix://${tempDir('cmp-nodocker-')}/docker.sock` });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/^fail {2}engine {4}/m);
+    expect(result.stdout).toMatch(/^(ok {4}|warn {2})port 8888 /m);
+    const plain = make(dir, ['doctor']);
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/make doctor runs ml-project, which needs Node\.js 20\.17 or newer with npx/);
+  });
+});
+
 describe('shell scripts', () => {
   function shellcheck(script: string, label: string, exclude: readonly string[] = []): void {
     const dir = tempDir('cmp-sc-');
@@ -396,10 +550,12 @@ describe('shell scripts', () => {
   it.each(Object.keys(presets))('%s: every recipe make would run passes shellcheck', (preset) => {
     const { dir, answers } = projects[preset]!;
     for (const target of [...expectedTargets(answers), '.env']) {
-      const dry = make(dir, ['-n', target]);
-      expect(dry.code, dry.stderr).toBe(0);
-      // SC2016 (a `$` in single quotes does not expand) is the point of make(): free text stays literal.
-      if (dry.stdout.trim()) shellcheck(dry.stdout, `make -n ${target}`, ['SC2016']);
+      for (const mlProject of ['', 'npx --yes --package=create-ml-project@0.1.0 ml-project']) {
+        const dry = make(dir, ['-n', target, 'SERVICE=jupyter', 'JUPYTER_HOST_PORT=9900'], { ML_PROJECT: mlProject });
+        expect(dry.code, dry.stderr).toBe(0);
+        // SC2016 (a `$` in single quotes does not expand) is the point of make(): free text stays literal.
+        if (dry.stdout.trim()) shellcheck(dry.stdout, `make -n ${target} ML_PROJECT=${mlProject}`, ['SC2016']);
+      }
     }
   });
 
