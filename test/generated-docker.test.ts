@@ -658,14 +658,20 @@ describe('hygiene and docs', () => {
   it.each(Object.keys(presets))('%s: .gitignore keeps the folders, ignores outputs, secrets and runs; .dockerignore keeps them out of the image', (preset) => {
     const dir = copyOf(preset);
     expect(run('git', ['init', '-q'], dir).code).toBe(0);
-    const outputs = ['data/raw/x.csv', 'data/interim/x.csv', 'data/processed/train.csv', 'data/external/x.csv', 'models/model.joblib', 'reports/metrics.json', 'reports/config.yml', 'reports/figures/a.png', 'mlruns/mlflow.db', '.env', 'notebooks/.ipynb_checkpoints/a.ipynb', `${projects[preset]!.answers.packageName}/__pycache__/a.pyc`];
+    // With DVC, metrics and the run's config are committed so that `dvc metrics diff` can compare commits.
+    const results = ['reports/metrics.json', 'reports/config.yml'];
+    const outputs = ['data/raw/x.csv', 'data/interim/x.csv', 'data/processed/train.csv', 'data/external/x.csv', 'models/model.joblib', 'reports/figures/a.png', 'mlruns/mlflow.db', '.env', 'notebooks/.ipynb_checkpoints/a.ipynb', `${projects[preset]!.answers.packageName}/__pycache__/a.pyc`, ...(projects[preset]!.answers.dvc ? [] : results)];
     for (const file of outputs) {
       mkdirSync(join(dir, file, '..'), { recursive: true });
       writeFileSync(join(dir, file), 'x');
     }
     const ignored = run('git', ['check-ignore', '--no-index', ...outputs], dir).stdout.trim().split('\n');
     expect(ignored.sort()).toEqual([...outputs].sort());
-    const kept = ['data/raw/.gitkeep', 'models/.gitkeep', 'reports/figures/.gitkeep', '.env.example', 'Makefile', 'docker-compose.yml'];
+    const kept = ['data/raw/.gitkeep', 'models/.gitkeep', 'reports/figures/.gitkeep', '.env.example', 'Makefile', 'docker-compose.yml', ...(projects[preset]!.answers.dvc ? results : [])];
+    for (const file of kept) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      if (!existsSync(join(dir, file))) writeFileSync(join(dir, file), 'x');
+    }
     expect(run('git', ['check-ignore', '--no-index', ...kept], dir).stdout).toBe('');
     const dockerignore = readFileSync(join(dir, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['.git', '.env', 'data', 'mlruns', 'models']) expect(dockerignore).toContain(entry);
