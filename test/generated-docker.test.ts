@@ -85,6 +85,26 @@ function composeConfig(dir: string, files: readonly string[], env: Record<string
 const allGpus = [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }];
 
 describe('docker-compose files', () => {
+  it.each(Object.keys(presets))('%s: build arguments take the pinned base images, or a mirror from the environment', (preset) => {
+    const { dir, answers } = projects[preset]!;
+    const files = answers.compute === 'auto' ? [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']] : [['docker-compose.yml']];
+    for (const stack of files) {
+      const gpu = answers.compute === 'gpu' || stack.length === 2;
+      const pinned = gpu
+        ? { BASE_IMAGE: cudaImages[answers.cudaVersion as keyof typeof cudaImages], PYTHON_IMAGE: pythonImages[answers.pythonVersion as keyof typeof pythonImages] }
+        : { BASE_IMAGE: pythonImages[answers.pythonVersion as keyof typeof pythonImages] };
+      const mirrored = gpu ? { BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' } : { BASE_IMAGE: 'mirror.example/python' };
+      const env = { CPU_BASE_IMAGE: 'mirror.example/python', GPU_BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' };
+      for (const [settings, expected] of [[{}, pinned], [env, mirrored]] as const) {
+        const services = composeConfig(dir, stack, settings);
+        for (const [name, service] of Object.entries(services)) {
+          expect(service.build.args, `${name} ${stack.join(' ')}`).toMatchObject(expected);
+          if (!gpu) expect(service.build.args.PYTHON_IMAGE).toBeUndefined();
+        }
+      }
+    }
+  });
+
   it.each(Object.keys(presets))('%s: docker-compose config accepts docker-compose.yml; ports on 127.0.0.1 only', (preset) => {
     const { dir, answers } = projects[preset]!;
     const services = composeConfig(dir, ['docker-compose.yml']);
@@ -93,7 +113,7 @@ describe('docker-compose files', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBe(`${answers.projectName}-${kind}:latest`);
       expect(service.build.dockerfile, name).toBe(`docker/Dockerfile.${kind}`);
-      expect(service.build.args, name).toEqual({ USER_UID: '1000', USER_GID: '1000' });
+      expect(service.build.args, name).toMatchObject({ USER_UID: '1000', USER_GID: '1000' });
       expect(service.build.labels['org.opencontainers.image.title'], name).toBe(answers.projectName);
       expect(service.volumes, name).toEqual([`${dir}:/workspace:rw`]);
       expect(service.working_dir, name).toBe('/workspace');
@@ -120,7 +140,7 @@ describe('docker-compose files', () => {
     expect(services.jupyter!.ports).toEqual(['127.0.0.1:7777:8888/tcp']);
     expect(services.mlflow!.ports).toEqual(['127.0.0.1:7778:5000/tcp']);
     expect(services.jupyter!.environment!.JUPYTER_TOKEN).toBe('abc');
-    expect(services['bash-executor']!.build.args).toEqual({ USER_UID: '501', USER_GID: '20' });
+    expect(services['bash-executor']!.build.args).toMatchObject({ USER_UID: '501', USER_GID: '20' });
     services = composeConfig(dir, ['docker-compose.yml'], { JUPYTER_HOST_PORT: '9900' });
     expect(services.jupyter!.ports).toEqual(['127.0.0.1:9900:8888/tcp']);
   });

@@ -177,6 +177,19 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(fake.requests.find((r) => r.path === '/build')!.query).toMatchObject({ t: 'my-project-gpu:latest', dockerfile: 'docker/Dockerfile.gpu' });
   });
 
+  it.each([
+    ['CPU, from .env', { '.env': 'CPU_BASE_IMAGE=mirror.example/python:3.12-slim\n' }, {}, ['runc'], { BASE_IMAGE: 'mirror.example/python:3.12-slim' }],
+    ['CPU, the shell over .env', { '.env': 'CPU_BASE_IMAGE=from-dotenv/python\n' }, { CPU_BASE_IMAGE: 'from-shell/python' }, ['runc'], { BASE_IMAGE: 'from-shell/python' }],
+    ['GPU, from .env', { '.env': 'GPU_BASE_IMAGE=mirror.example/cuda\nPYTHON_IMAGE=mirror.example/python\nCPU_BASE_IMAGE=unused\n' }, {}, ['runc', 'nvidia'], { BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' }],
+    ['none set', {}, {}, ['runc'], {}],
+  ] as const)('build takes base images from a mirror the way compose does (%s)', async (_, files, env, runtimes, expected) => {
+    const fake = await engine({ runtimes: [...runtimes] });
+    const result = await runRunner(['build'], { cwd: makeProject({ files: { ...files } }), env: { ...envFor(fake), ...env } });
+    expect(result.code, result.stderr).toBe(0);
+    const build = fake.requests.find((r) => r.path === '/build')!;
+    expect(JSON.parse(build.query.buildargs!)).toEqual({ USER_UID: String(process.getuid!()), USER_GID: String(process.getgid!()), ...expected });
+  });
+
   it('build on the GPU Dockerfile: --base-image is the CUDA image, --python-image the Python image, both build arguments', async () => {
     const fake = await engine({ runtimes: ['runc', 'nvidia'] });
     const args = ['build', '--gpu', 'on', '--base-image', 'mirror.example/nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04', '--python-image=mirror.example/python:3.12-slim'];

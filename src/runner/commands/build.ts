@@ -20,6 +20,20 @@ export interface BuildOptions {
   timeoutSeconds: number;
 }
 
+/**
+ * Base images from a mirror, set as compose reads them (the shell, then .env):
+ * CPU_BASE_IMAGE for the CPU image, GPU_BASE_IMAGE and PYTHON_IMAGE for the GPU
+ * one. So `make init` builds from the same images with or without the runner.
+ */
+export function mirrorImages(
+  compute: 'cpu' | 'gpu',
+  env: NodeJS.ProcessEnv,
+  dotenv: Record<string, string>,
+): { base?: string; python?: string } {
+  const read = (name: string) => env[name] || dotenv[name] || undefined;
+  return compute === 'gpu' ? { base: read('GPU_BASE_IMAGE'), python: read('PYTHON_IMAGE') } : { base: read('CPU_BASE_IMAGE') };
+}
+
 export async function build(ctx: RunnerContext, options: BuildOptions): Promise<number> {
   const project = requireProject(ctx.cwd, ctx.env);
   const engine = await ctx.connect();
@@ -33,9 +47,12 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   const dockerfile = dockerfileFor(choice.compute);
   line(ctx.stdout, `Image: ${describeChoice(choice, options.gpu)}`);
 
+  const mirrors = mirrorImages(choice.compute, ctx.env, project.dotenv);
   const buildArgs: Record<string, string> = { USER_UID: String(ctx.uid), USER_GID: String(ctx.gid) };
-  if (options.baseImage) buildArgs.BASE_IMAGE = options.baseImage;
-  if (options.pythonImage) buildArgs.PYTHON_IMAGE = options.pythonImage;
+  const baseImage = options.baseImage ?? mirrors.base;
+  const pythonImage = options.pythonImage ?? mirrors.python;
+  if (baseImage) buildArgs.BASE_IMAGE = baseImage;
+  if (pythonImage) buildArgs.PYTHON_IMAGE = pythonImage;
   const context = await packContext(project.root, dockerfile);
   line(ctx.stdout, `Building ${tag} from ${dockerfile} (${context.files} files in the context, ${engine.endpoint})`);
 
