@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../generators/app/index.js';
 import { readAnswersFile } from './answers-file.js';
 import { helpText, parseArgs } from './args.js';
-import { CliError, ExitCode, InterruptedError, UsageError } from './errors.js';
+import { ExitCode, exitCodeFor, InterruptedError, UsageError } from './errors.js';
 import type { Mode } from './answers.js';
 
 export interface Io {
@@ -106,16 +106,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     report(io, outcome);
     return ExitCode.ok;
   } catch (error) {
-    if (error instanceof CliError) {
-      io.stderr.write(`${error.message}\n`);
-      return error.exitCode;
-    }
-    if (isPromptInterrupt(error) || controller.signal.aborted) {
-      io.stderr.write('\nInterrupted: nothing was written.\n');
-      return ExitCode.interrupted;
-    }
-    io.stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return ExitCode.failure;
+    return exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
   } finally {
     process.off('SIGINT', onSigint);
   }

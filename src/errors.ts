@@ -51,3 +51,26 @@ export class InterruptedError extends CliError {
     super(message, ExitCode.interrupted);
   }
 }
+
+/**
+ * How a command ends on an error, the same for every entry point: a user
+ * error prints its one message and exits with its code; an interrupt prints
+ * `interruptedMessage` and exits 130; anything else is a bug, shown whole.
+ */
+export function exitCodeFor(
+  error: unknown,
+  stderr: NodeJS.WritableStream,
+  interrupted: boolean,
+  interruptedMessage: string,
+): number {
+  if (error instanceof CliError) {
+    stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+  if (interrupted) {
+    stderr.write(interruptedMessage);
+    return ExitCode.interrupted;
+  }
+  stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return ExitCode.failure;
+}

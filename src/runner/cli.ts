@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError, ExitCode, InterruptedError, UsageError } from '../errors.js';
+import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
 import { findCompose } from './compose.js';
 import type { Engine } from './engine.js';
@@ -113,16 +113,7 @@ export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDe
     if (controller.signal.aborted && code === ExitCode.ok) throw new InterruptedError();
     return code;
   } catch (error) {
-    if (error instanceof CliError) {
-      io.stderr.write(`${error.message}\n`);
-      return error.exitCode;
-    }
-    if (controller.signal.aborted) {
-      io.stderr.write('Interrupted.\n');
-      return ExitCode.interrupted;
-    }
-    io.stderr.write(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return ExitCode.failure;
+    return exitCodeFor(error, io.stderr, controller.signal.aborted, 'Interrupted.\n');
   } finally {
     process.off('SIGINT', onSigint);
   }
