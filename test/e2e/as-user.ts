@@ -81,6 +81,8 @@ export interface RunAsOptions {
   env: NodeJS.ProcessEnv;
   user: User;
   timeoutMs?: number;
+  /** Sends SIGINT to the command's process group, as Ctrl-C in a terminal does, once its stdout so far passes this test. */
+  interruptWhen?: (stdout: string) => boolean;
 }
 
 /** Runs a command as the user to its end (killed with its process group at the timeout); never throws on a non-zero exit. */
@@ -92,7 +94,18 @@ export function runAs(command: string, args: readonly string[], options: RunAsOp
     const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...ids });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!interrupted && options.interruptWhen?.(stdout) && child.pid) {
+        interrupted = true;
+        try {
+          process.kill(-child.pid, 'SIGINT');
+        } catch {
+          // Already gone: the result says how it ended.
+        }
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       stderr += `\n[killed after ${options.timeoutMs} ms]`;
