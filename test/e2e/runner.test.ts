@@ -425,6 +425,27 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
       ]);
     });
 
+    it('logs jupyter shows that service\'s output; stop keeps the containers; start runs them again and prints the URLs', async () => {
+      const logs = await mlProject(main!.dir, ['logs', 'jupyter']);
+      expect(logs.code, tail(logs)).toBe(0);
+      expect(logs.stdout).toMatch(/jupyter stand-in \S+ listening on http:\/\/127\.0\.0\.1:8888/);
+      expect(logs.stdout).not.toContain('mlflow stand-in');
+
+      const stop = await mlProject(main!.dir, ['stop'], { timeoutMs: 120_000 });
+      expect(stop.code, tail(stop)).toBe(0);
+      const stopped = await containersOf(main!.dir);
+      expect(stopped.map((c) => [c.id, c.state])).toEqual(firstIds.map((id) => [id, 'exited']));
+      expect(await portTaken(JUPYTER_PORT)).toBe(false);
+
+      const start = await mlProject(main!.dir, ['start'], { timeoutMs: 180_000 });
+      expect(start.code, tail(start, 60)).toBe(0);
+      const { jupyter, mlflow } = links();
+      expect(start.stdout).toContain(`Jupyter: ${jupyter}\n`);
+      expect(start.stdout).toContain(`MLflow:  ${mlflow}\n`);
+      expect((await containersOf(main!.dir)).map((c) => [c.id, c.state])).toEqual(firstIds.map((id) => [id, 'running']));
+      expect(JSON.parse(await waitForHttp(jupyter, 10_000))).toMatchObject({ standin: 'jupyter', token_set: true });
+    }, 300_000);
+
     it('down removes the three containers (none left on the engine)', async () => {
       const down = await mlProject(main!.dir, ['down'], { timeoutMs: 120_000 });
       expect(down.code, tail(down)).toBe(0);
