@@ -236,6 +236,24 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     }
   });
 
+  it.skipIf(!user.switch || !engine.host.startsWith('unix://'))('the engine\'s socket without permission (the user, no relay): exit 3 naming the socket, the docker group hint, no stack trace', async () => {
+    const socket = engine.host.slice('unix://'.length);
+    const denied = await mlProject(main!.dir, ['status'], { env: runnerEnv({ DOCKER_HOST: engine.host }) });
+    expect(denied.code, tail(denied)).toBe(3);
+    expect(denied.stderr).toContain(`Permission denied on the Docker socket ${socket}`);
+    expect(denied.stderr).toContain('docker group');
+    expect(denied.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
+  it('no engine behind DOCKER_HOST: exit 3 naming it, before anything is built', async () => {
+    const missing = join(work, 'no-engine.sock');
+    const build = await mlProject(main!.dir, ['build', '--gpu', 'off', '--base-image', baseImage], { env: runnerEnv({ DOCKER_HOST: `unix://${missing}` }) });
+    expect(build.code, tail(build)).toBe(3);
+    expect(build.stderr).toContain(missing);
+    expect(build.stdout).not.toContain('Building');
+    expect(build.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
   it('build --gpu off --base-image: docker/Dockerfile.cpu through the Engine API, step n/m lines, tagged <project>-cpu:latest, runs as the host UID/GID', async () => {
     const tag = 'runner-lab-cpu:latest';
     images.add(tag);
