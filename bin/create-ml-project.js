@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+import { main } from '../dist/create-ml-project.mjs';
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

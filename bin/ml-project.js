@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/runner/cli.js';
+import { main } from '../dist/ml-project.mjs';
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

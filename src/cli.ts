@@ -3,13 +3,13 @@
  * yeoman-environment, reports, and is the one place where errors become
  * messages and exit codes.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../generators/app/index.js';
-import { readAnswersFile } from './answers-file.js';
 import { helpText, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, UsageError } from './errors.js';
+import { readGitIdentity } from './git.js';
+import { packageRoot, packageVersion } from './package-root.js';
 import type { Mode } from './answers.js';
 
 export interface Io {
@@ -19,12 +19,6 @@ export interface Io {
   cwd: string;
 }
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 async function runGenerator(cwd: string, options: AppOptions): Promise<void> {
   const [{ createEnv }, { default: AppGenerator }] = await Promise.all([
     import('yeoman-environment'),
@@ -32,7 +26,7 @@ async function runGenerator(cwd: string, options: AppOptions): Promise<void> {
   ]);
   const env = createEnv({ cwd, skipInstall: true });
   const namespace = 'ml-project:app';
-  env.register(AppGenerator, { namespace, packagePath: packageRoot, resolved: fileURLToPath(import.meta.url) });
+  env.register(AppGenerator, { namespace, packagePath: packageRoot(), resolved: fileURLToPath(import.meta.url) });
   const generator = await env.create(namespace, { generatorOptions: options as never });
   await env.runGenerator(generator);
 }
@@ -90,8 +84,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
       flags.projectName = args.positional;
     }
-    const file = args.answersFile ? await readAnswersFile(args.answersFile) : undefined;
+    const file = args.answersFile ? await (await import('./answers-file.js')).readAnswersFile(args.answersFile) : undefined;
     const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
+    // git runs while Yeoman loads: its answer is there by the time the defaults need it.
+    const gitIdentity = readGitIdentity(io.cwd);
     await runGenerator(io.cwd, {
       mode,
       force: args.force,
@@ -99,6 +95,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       file,
       fileName: args.answersFile,
       generatorVersion: version,
+      gitIdentity,
       signal: controller.signal,
       outcome,
     });

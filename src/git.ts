@@ -1,9 +1,12 @@
 /**
- * git, through simple-git: the user's identity for defaults, and the new
- * project's repository with its first commit. Never fatal and never waiting
- * for a terminal: a problem becomes a warning with the commands to finish.
+ * git: the user's identity for defaults (two `git config` reads, started as
+ * soon as the CLI knows it will generate), and the new project's repository
+ * with its first commit, through simple-git, loaded only then. Never fatal
+ * and never waiting for a terminal: a problem becomes a warning with the
+ * commands to finish.
  */
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { execFile } from 'node:child_process';
+import type { SimpleGit } from 'simple-git';
 
 export interface GitIdentity {
   name?: string;
@@ -24,23 +27,23 @@ export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
  * keep working). Init, add and commit ask for no credentials; what could wait
  * on a terminal (a signing passphrase, a hook) is killed by the timeout.
  */
-function git(baseDir: string): SimpleGit {
+async function git(baseDir: string): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } });
 }
 
-async function configValue(client: SimpleGit, key: string): Promise<string | undefined> {
-  try {
-    const { value } = await client.getConfig(key);
-    return value?.trim() || undefined;
-  } catch {
-    return undefined;
-  }
+/** One `git config --get`: the value git would use, or nothing when unset, unreadable or git is missing. */
+function configValue(dir: string, key: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['config', '--get', key], { cwd: dir, timeout: BLOCK_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
+      resolve(error ? undefined : stdout.trim() || undefined);
+    });
+  });
 }
 
 /** user.name and user.email as git would use them in `dir`, or nothing when git is missing. */
 export async function readGitIdentity(dir: string): Promise<GitIdentity> {
-  const client = git(dir);
-  const [name, email] = await Promise.all([configValue(client, 'user.name'), configValue(client, 'user.email')]);
+  const [name, email] = await Promise.all([configValue(dir, 'user.name'), configValue(dir, 'user.email')]);
   return { name, email };
 }
 
@@ -54,7 +57,7 @@ function firstLine(error: unknown): string {
  * `shownDir` is how the user reaches the folder (for the printed commands).
  */
 export async function initRepository(dir: string, shownDir: string): Promise<GitOutcome> {
-  const client = git(dir);
+  const client = await git(dir);
   const cd = `cd ${shownDir}`;
   const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
 

@@ -3,8 +3,8 @@
  * stays pure.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 export interface TemplateFile {
   /** Path relative to the templates folder, with `/` separators. */
@@ -16,10 +16,7 @@ export interface TemplateFile {
 
 /** templates/ at the package root, next to dist/ and src/. */
 export function defaultTemplatesDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // here is dist/src in a build and src under a TS runner: the package root is above either.
-  const root = here.endsWith(`${sep}dist${sep}src`) ? join(here, '..', '..') : join(here, '..');
-  return join(root, 'templates');
+  return join(packageRoot(), 'templates');
 }
 
 export async function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateProject, repoRoot, runCli, tempDir } from './helpers/generate.js';
+import { binPath, generateProject, isolatedGitEnv, repoRoot, runCli, tempDir } from './helpers/generate.js';
+import { loadedBy } from './helpers/loaded.js';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -34,6 +35,18 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     const shown = await runCli(['--version'], { cwd });
     expect(shown.stdout.trim()).toBe(version);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('loads only what a command uses: --help neither Yeoman nor dockerode, generating never dockerode', () => {
+    for (const args of [['--help'], ['--version']]) {
+      const loaded = loadedBy(binPath, args);
+      expect(loaded.status).toBe(0);
+      expect([...loaded.packages].filter((name) => /yeoman|inquirer|ejs|simple-git|dockerode|ssh2/.test(name))).toEqual([]);
+    }
+    const generated = loadedBy(binPath, ['my-project', '--yes', '--no-git'], { env: isolatedGitEnv() });
+    expect(generated.status).toBe(0);
+    expect([...generated.packages]).toContain('yeoman-environment');
+    expect([...generated.packages].filter((name) => /dockerode|docker-modem|ssh2/.test(name))).toEqual([]);
   });
 
   it('--yes generates the defaults, stores the answers and prints the next steps', async () => {

@@ -7,10 +7,9 @@ import { resolve } from 'node:path';
 import Generator from 'yeoman-generator';
 import { resolveAnswers, type Mode, type RawAnswers } from '../../src/answers.js';
 import { readStoredAnswers } from '../../src/stored.js';
-import { initRepository, readGitIdentity, type GitOutcome } from '../../src/git.js';
+import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from '../../src/git.js';
 import { toPrompt } from '../../src/prompts.js';
 import type { Answers } from '../../src/questions.js';
-import { renderProject } from '../../src/render.js';
 import { loadTemplates } from '../../src/templates.js';
 import { checkTarget, writeProject, type WriteResult } from '../../src/write.js';
 
@@ -22,6 +21,8 @@ export interface AppOptions {
   fileName?: string;
   generatorVersion: string;
   templatesDir?: string;
+  /** The user's git identity, when the caller started reading it already. */
+  gitIdentity?: Promise<GitIdentity>;
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
   outcome: { answers?: Answers; target?: string; writing?: boolean; written?: WriteResult; git?: GitOutcome };
@@ -40,10 +41,10 @@ export default class AppGenerator extends Generator {
   }
 
   async prompting(): Promise<void> {
-    const { mode, force, flags, file, fileName, outcome } = this.options;
+    const { mode, force, flags, file, fileName, outcome, gitIdentity } = this.options;
     // The project folder is created in the environment's working folder.
     const cwd = this.env.cwd;
-    const identity = await readGitIdentity(cwd);
+    const identity = await (gitIdentity ?? readGitIdentity(cwd));
     outcome.answers = await resolveAnswers({
       flags,
       file,
@@ -64,7 +65,8 @@ export default class AppGenerator extends Generator {
 
   async writing(): Promise<void> {
     const { outcome, templatesDir, generatorVersion, force, signal } = this.options;
-    const templates = await loadTemplates(templatesDir);
+    // ejs is loaded here, once the questions are answered, not before the first prompt.
+    const [templates, { renderProject }] = await Promise.all([loadTemplates(templatesDir), import('../../src/render.js')]);
     const project = renderProject(outcome.answers!, templates, { year: new Date().getFullYear(), generatorVersion });
     outcome.writing = true;
     outcome.written = await writeProject(outcome.target!, project, { force, signal });

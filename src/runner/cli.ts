@@ -3,10 +3,8 @@
  * place where the runner's errors become messages and exit codes. dockerode
  * is imported only when a command first talks to the engine.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
+import { packageVersion as version } from '../package-root.js';
 import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
 import { findCompose } from './compose.js';
 import type { Engine } from './engine.js';
@@ -30,11 +28,6 @@ export interface RunnerDeps {
 
 const BUILD_TIMEOUT = 3600;
 const UP_TIMEOUT = 180;
-
-function version(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 async function openDockerEngine(endpoint: Endpoint): Promise<Engine> {
   const { DockerEngine } = await import('./docker-engine.js');

@@ -2,12 +2,12 @@
  * The built `ml-project` bin spawned as a user runs it: help, usage errors,
  * exit codes, doctor --json and builds against the fake Engine API server.
  */
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeEngine, type FakeEngine } from '../fakes/engine-server.js';
 import { fakePath, makeProject, tempDir } from '../fakes/project.js';
-import { repoRoot, runnerEnv, runRunner } from './helpers.js';
+import { loadedBy } from '../helpers/loaded.js';
+import { runnerBin, runnerEnv, runRunner } from './helpers.js';
 
 const fakes: FakeEngine[] = [];
 const servers: Server[] = [];
@@ -39,14 +39,16 @@ describe.concurrent('ml-project (the built bin)', () => {
     for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '--json']) {
       expect(result.stdout).toContain(word);
     }
-    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `
-      import { createRequire } from 'node:module';
-      const { main } = await import('./dist/src/runner/cli.js');
-      await main(['--help'], { stdout: { write() {} }, stderr: process.stderr, cwd: '.', env: {} });
-      await main(['build', '--gpu', 'maybe'], { stdout: { write() {} }, stderr: { write() {} }, cwd: '.', env: {} });
-      console.log(Object.keys(createRequire(import.meta.url).cache).filter((k) => /dockerode|docker-modem|ssh2/.test(k)).length);
-    `], { cwd: repoRoot, encoding: 'utf8' });
-    expect(loaded.trim()).toBe('0');
+    for (const args of [['--help'], ['build', '--gpu', 'maybe']]) {
+      const loaded = loadedBy(runnerBin, args, { env: runnerEnv() });
+      expect(loaded.status).toBe(args.length === 1 ? 0 : 2);
+      expect([...loaded.packages].filter((name) => /dockerode|docker-modem|ssh2|yeoman/.test(name))).toEqual([]);
+    }
+    // The probe sees dockerode when a command does load it.
+    const doctor = loadedBy(runnerBin, ['doctor'], { env: runnerEnv({ DOCKER_HOST: 'unix:///nonexistent.sock' }) });
+    expect(doctor.status).toBe(3);
+    expect([...doctor.packages]).toContain('dockerode');
+    expect([...doctor.packages].filter((name) => /yeoman|inquirer|ejs/.test(name))).toEqual([]);
   });
 
   it.each([

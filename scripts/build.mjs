@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Bundles the two command-line entries into dist/ (run after `tsc --noEmit`):
+// dist/create-ml-project.mjs and dist/ml-project.mjs, with what they import
+// lazily (Yeoman and the generator, dockerode, each runner command) in
+// dist/chunks/, loaded only when a run needs it. Every runtime dependency is
+// inside, so the published package installs nothing else; their licence
+// texts go to dist/THIRD-PARTY-LICENSES.txt.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** name and version from a bundled package's own package.json, as a JavaScript expression. */
+const ownManifest = (name) => {
+  const { version } = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  return JSON.stringify({ name, version });
+};
+
+// Yeoman reads its own package.json next to its files, which in the bundle are
+// not there: the reads become the values. A changed source fails the build.
+const inlined = [
+  ['yeoman-generator/dist/generator.js', "JSON.parse(readFileSync(pathJoin(_dirname, '../package.json'), 'utf8'))", ownManifest('yeoman-generator')],
+  ['yeoman-environment/dist/module-lookup.js', "JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json')).toString())", ownManifest('yeoman-environment')],
+  ['yeoman-environment/dist/environment-base.js', "require('../package.json')", ownManifest('yeoman-environment')],
+];
+const inlineManifests = {
+  name: 'inline-manifests',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]node_modules[\\/]yeoman-(generator|environment)[\\/]dist[\\/].*\.js$/ }, (args) => {
+      const file = args.path.split(sep).join('/');
+      const rules = inlined.filter(([suffix]) => file.endsWith(`/node_modules/${suffix}`));
+      if (rules.length === 0) return undefined;
+      let contents = readFileSync(args.path, 'utf8');
+      for (const [suffix, from, to] of rules) {
+        if (!contents.includes(from)) throw new Error(`${suffix} no longer contains ${from}: update scripts/build.mjs.`);
+        contents = contents.replace(from, `(${to})`);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+const outdir = join(root, 'dist');
+rmSync(outdir, { recursive: true, force: true });
+
+// What Yeoman loads but create-ml-project never runs, kept off the start-up path.
+// Arborist is yeoman-environment's installer of generators (through fly-import):
+// the CLI registers its one generator and installs none, so it is left out.
+// Deferred packages are used only through async functions: each becomes a
+// chunk of its own, loaded at the first call (the editor prompt's external
+// editor with its encodings; latest-version, with its HTTP client, for
+// generators that add npm dependencies).
+const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version': ['default'] };
+const trimmed = {
+  name: 'trimmed',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@npmcli\/arborist$/ }, () => ({ path: 'arborist', namespace: 'trimmed' }));
+    const names = Object.keys(deferred).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`));
+    plugin.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      return { path: real.path, namespace: 'trimmed', pluginData: args.path };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'trimmed' }, (args) => {
+      if (args.path === 'arborist') {
+        return { contents: "export default class Arborist { constructor() { throw new Error('create-ml-project does not install Yeoman generators.'); } }", loader: 'js' };
+      }
+      const load = `import(${JSON.stringify(args.path)})`;
+      const contents = deferred[args.pluginData]
+        .map((name) => (name === 'default' ? `export default async function (...args) { return (await ${load}).default(...args); }` : `export const ${name} = async (...args) => (await ${load}).${name}(...args);`))
+        .join('\n');
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+};
+
+const { metafile } = await build({
+  absWorkingDir: root,
+  entryPoints: { 'create-ml-project': 'src/cli.ts', 'ml-project': 'src/runner/cli.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Optional native speed-ups of ssh2: it falls back to JavaScript when they are missing.
+  external: ['cpu-features', '*.node'],
+  // Bundled CommonJS packages call require for Node's own modules and some use __dirname.
+  banner: {
+    js: [
+      "import { createRequire as __cmpCreateRequire } from 'node:module';",
+      "import { dirname as __cmpDirname } from 'node:path';",
+      "import { fileURLToPath as __cmpFileURLToPath } from 'node:url';",
+      'var require = __cmpCreateRequire(import.meta.url);',
+      'var __filename = __cmpFileURLToPath(import.meta.url);',
+      'var __dirname = __cmpDirname(__filename);',
+    ].join('\n'),
+  },
+  plugins: [inlineManifests, trimmed],
+  minify: true,
+  // Error and class names stay as written: code compares them (ExitPromptError and the like).
+  keepNames: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+/** The folder of the npm package an input file belongs to. */
+function packageDir(input) {
+  if (input.includes(':')) return undefined;
+  const parts = input.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return undefined;
+  return parts.slice(0, at + (parts[at + 1]?.startsWith('@') ? 3 : 2)).join('/');
+}
+
+const packages = new Map();
+for (const input of Object.keys(metafile.inputs)) {
+  const dir = packageDir(input);
+  if (!dir || packages.has(dir)) continue;
+  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+  const licenceFile = readdirSync(join(root, dir)).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
+  packages.set(dir, { name: manifest.name, version: manifest.version, license: manifest.license, text: licenceFile ? readFileSync(join(root, dir, licenceFile), 'utf8').trim() : undefined });
+}
+const sections = [...packages.values()]
+  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  .filter((p, i, all) => i === 0 || `${p.name}@${p.version}` !== `${all[i - 1].name}@${all[i - 1].version}`)
+  .map((p) => `${p.name} ${p.version} (${p.license ?? 'see text'})\n\n${p.text ?? `License: ${p.license}`}`);
+// What went where, for the tests that check which packages a command loads (not published).
+writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));
+writeFileSync(
+  join(outdir, 'THIRD-PARTY-LICENSES.txt'),
+  `The files in dist/ include the following packages, under these licences.\n\n${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`,
+);
