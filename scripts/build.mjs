@@ -41,11 +41,15 @@ const inlineManifests = {
   },
 };
 const outdir = join(root, 'dist');
-rmSync(outdir, { recursive: true, force: true });
+// The tsc layout of earlier builds goes; files of the previous bundle stay until the new one is written (below).
+rmSync(join(outdir, 'src'), { recursive: true, force: true });
+rmSync(join(outdir, 'generators'), { recursive: true, force: true });
 
 // What Yeoman loads but create-ml-project never runs, kept off the start-up path.
-// Arborist is yeoman-environment's installer of generators (through fly-import):
-// the CLI registers its one generator and installs none, so it is left out.
+// Arborist is yeoman-environment's installer of generators (through fly-import,
+// with the registry settings it reads first): the CLI registers its one
+// generator and installs none, so they are left out. rxjs comes as ES modules,
+// so that only the few operators inquirer uses are bundled and evaluated.
 // Deferred packages are used only through async functions: each becomes a
 // chunk of its own, loaded at the first call (the editor prompt's external
 // editor with its encodings; latest-version, with its HTTP client, for
@@ -54,7 +58,14 @@ const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version':
 const trimmed = {
   name: 'trimmed',
   setup(plugin) {
-    plugin.onResolve({ filter: /^@npmcli\/arborist$/ }, () => ({ path: 'arborist', namespace: 'trimmed' }));
+    plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, () => ({ path: 'installer', namespace: 'trimmed' }));
+    plugin.onResolve({ filter: /^rxjs$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      const esm = real.path.replace(/([\\/]dist[\\/])cjs([\\/]index\.js)$/, '$1esm$2');
+      if (esm === real.path) throw new Error(`rxjs resolved to ${real.path}, not its CommonJS build: update scripts/build.mjs.`);
+      return { path: esm };
+    });
     const names = Object.keys(deferred).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`));
     plugin.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
       if (args.pluginData === 'real') return undefined;
@@ -62,8 +73,8 @@ const trimmed = {
       return { path: real.path, namespace: 'trimmed', pluginData: args.path };
     });
     plugin.onLoad({ filter: /.*/, namespace: 'trimmed' }, (args) => {
-      if (args.path === 'arborist') {
-        return { contents: "export default class Arborist { constructor() { throw new Error('create-ml-project does not install Yeoman generators.'); } }", loader: 'js' };
+      if (args.path === 'installer') {
+        return { contents: "export default function () { throw new Error('create-ml-project does not install Yeoman generators.'); }", loader: 'js' };
       }
       const load = `import(${JSON.stringify(args.path)})`;
       const contents = deferred[args.pluginData]
@@ -129,6 +140,13 @@ const sections = [...packages.values()]
   .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   .filter((p, i, all) => i === 0 || `${p.name}@${p.version}` !== `${all[i - 1].name}@${all[i - 1].version}`)
   .map((p) => `${p.name} ${p.version} (${p.license ?? 'see text'})\n\n${p.text ?? `License: ${p.license}`}`);
+// Chunks of earlier builds that this one did not write.
+const written = new Set(Object.keys(metafile.outputs).map((file) => resolve(root, file)));
+for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
+  const file = join(entry.parentPath, entry.name);
+  if (entry.isFile() && file.endsWith('.mjs') && !written.has(file)) rmSync(file);
+}
+
 // What went where, for the tests that check which packages a command loads (not published).
 writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));
 writeFileSync(
