@@ -54,8 +54,9 @@ export class InterruptedError extends CliError {
 
 /**
  * How a command ends on an error, the same for every entry point: a user
- * error prints its one message and exits with its code; an interrupt prints
- * `interruptedMessage` and exits 130; anything else is a bug, shown whole.
+ * error prints its one message and exits with its code; after an interrupt,
+ * any other error prints `interruptedMessage` and exits 130; anything else is
+ * a bug, shown whole.
  */
 export function exitCodeFor(
   error: unknown,
@@ -63,7 +64,8 @@ export function exitCodeFor(
   interrupted: boolean,
   interruptedMessage: string,
 ): number {
-  if (error instanceof CliError) {
+  // After a Ctrl-C, a failure is most likely its echo (a child process that died of the same signal).
+  if (error instanceof CliError && (!interrupted || error.exitCode === ExitCode.interrupted)) {
     stderr.write(`${error.message}\n`);
     return error.exitCode;
   }

@@ -252,6 +252,15 @@ describe.concurrent('ml-project up and friends', () => {
     expect(readFileSync(s.stackFile, 'utf8').trim()).toBe('');
   });
 
+  it('Ctrl-C that reaches compose first (its ps dies of SIGINT while up waits): exit 130, the stack taken down', async () => {
+    const s = await setup({ serveAfterUp: false, env: { FAKE_PS_SIGINT: '1' } });
+    const result = await s.run(['up', '--timeout', '30']);
+    expect(result.code).toBe(ExitCode.interrupted);
+    expect(result.stderr).toMatch(/Interrupted: the containers this run created were removed/);
+    expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
+    expect(readFileSync(s.stackFile, 'utf8').trim()).toBe('');
+  });
+
   it('a failure with part of the stack already running removes only the new containers', async () => {
     const s = await setup({ serveAfterUp: false });
     writeFileSync(s.stackFile, 'c-bash\n');

@@ -3,7 +3,7 @@
  * project name to compose), inspected through the engine, and the URLs of
  * its web services.
  */
-import { FailureError } from '../../errors.js';
+import { FailureError, InterruptedError } from '../../errors.js';
 import type { Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import type { Project } from '../project.js';
@@ -12,6 +12,8 @@ export const SERVICES = ['bash-executor', 'jupyter', 'mlflow'] as const;
 
 export async function listStack(compose: Compose, engine: Engine): Promise<ContainerState[]> {
   const ps = await compose.run(['ps', '-a', '-q']);
+  // A Ctrl-C at the terminal reaches compose too, and may end it before the runner hears of it.
+  if (ps.code === 130) throw new InterruptedError();
   if (ps.code !== 0) throw new FailureError(`Listing the project's containers failed:\n${tail(ps.stderr)}`);
   const ids = ps.stdout.split(/\s+/).filter(Boolean);
   const states = await Promise.all(ids.map((id) => engine.inspectContainer(id)));

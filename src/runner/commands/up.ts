@@ -101,11 +101,13 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     await cleanUp(compose, engine, before);
     throw error;
   };
+  const interrupted = () => new InterruptedError('Interrupted: the containers this run created were removed.');
   if (ctx.signal.aborted) throw new InterruptedError('Interrupted: nothing was started.');
   const args = options.mode === 'up' ? ['up', '-d', '--remove-orphans'] : ['start'];
   line(ctx.stdout, `Starting the stack (${tool.command.join(' ')} ${files.map((f) => `-f ${f}`).join(' ')} ${args.join(' ')})`);
   const result = await compose.run(args, { signal: ctx.signal });
-  if (ctx.signal.aborted) return fail(new InterruptedError('Interrupted: the containers this run created were removed.'));
+  // 130: compose died of the terminal's SIGINT before the runner's own handler ran.
+  if (ctx.signal.aborted || result.code === 130) return fail(interrupted());
   if (result.code !== 0) {
     const message = `${result.stderr}\n${result.stdout}`;
     return fail(portError(project, message) ?? gpuEngineError(message) ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
@@ -116,8 +118,12 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
   const pending = new Map(project.ports.map((p) => [p.service, p.port]));
   try {
     while (pending.size) {
-      if (ctx.signal.aborted) return await fail(new InterruptedError('Interrupted: the containers this run created were removed.'));
-      for (const c of await listStack(compose, engine)) {
+      if (ctx.signal.aborted) return await fail(interrupted());
+      // Whatever stops the listing, what this run started is taken down.
+      const states = await listStack(compose, engine).catch((error: unknown) =>
+        fail(error instanceof InterruptedError || ctx.signal.aborted ? interrupted() : (error as Error)),
+      );
+      for (const c of states) {
         if (c.running || !c.service || !(SERVICES as readonly string[]).includes(c.service)) continue;
         const logs = await engine.containerLogs(c.id, 20).catch(() => '');
         return await fail(new FailureError(`The ${c.service} container (${c.name}) exited with code ${c.exitCode} right after starting.${logs.trim() ? `\n--- its last log lines ---\n${tail(logs, 20)}` : ''}`));
