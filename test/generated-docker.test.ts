@@ -455,7 +455,8 @@ describe('Makefile with the ml-project runner', () => {
     expect(last('clean-container')).toEqual(['docker-compose down --remove-orphans']);
     expect(last('status')).toEqual(['docker-compose ps']);
     expect(last('logs', 'SERVICE=jupyter')).toEqual(['docker-compose logs -f --tail=200 jupyter']);
-    expect(last('shell')).toEqual(['docker-compose exec bash-executor bash']);
+    // make runs here without a terminal: compose is told not to allocate one.
+    expect(last('shell')).toEqual(['docker-compose exec -T bash-executor bash']);
     expect(last('doctor')[0]).toMatch(/make doctor runs ml-project, which needs Node\.js 20\.17 or newer/);
   });
 

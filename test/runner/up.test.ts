@@ -306,7 +306,8 @@ describe.concurrent('ml-project up and friends', () => {
       'compose version --short',
       'compose -f docker-compose.yml logs --tail 200 --follow jupyter',
       'compose version --short',
-      'compose -f docker-compose.yml exec bash-executor bash',
+      // vitest's stdin is no terminal: compose is told not to allocate one.
+      'compose -f docker-compose.yml exec -T bash-executor bash',
     ]);
   });
 

@@ -43,7 +43,9 @@ export async function logs(ctx: RunnerContext, service: string | undefined, foll
 
 export async function shell(ctx: RunnerContext): Promise<number> {
   const { compose } = await projectCompose(ctx);
-  const result = await compose.run(['exec', 'bash-executor', 'bash'], { inherit: true });
+  // Without a terminal (a pipe, CI) compose refuses to allocate one: ask it not to.
+  const tty = process.stdin.isTTY ? [] : ['-T'];
+  const result = await compose.run(['exec', ...tty, 'bash-executor', 'bash'], { inherit: true });
   if (result.code === 127 || result.code === 126) throw new FailureError(`Could not run compose: ${tail(result.stderr)}`);
   // The shell's own exit code is the user's, passed on as is.
   return result.code;
