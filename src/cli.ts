@@ -45,7 +45,8 @@ function report(io: Io, outcome: AppOptions['outcome']): void {
   }
   out('\nNext steps:');
   out(`  cd ${shown}`);
-  out('  make init              # build the Docker image (GPU when NVIDIA is available)');
+  const image = { auto: 'the Docker image (GPU when NVIDIA is available)', cpu: 'the CPU Docker image', gpu: 'the GPU Docker image' }[answers.compute];
+  out(`  make init              # build ${image}`);
   out('  make create-container  # start the shell, Jupyter and MLflow; prints their URLs');
 }
 

@@ -76,6 +76,7 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     const result = await runCli(['--answers', 'answers.yml', '--jupyter-port', '9200', '--yes'], { cwd });
     expect(result.code).toBe(0);
     expect(stored(join(cwd, 'churn')).answers).toMatchObject({ packageName: 'churn_core', jupyterPort: 9200, compute: 'cpu' });
+    expect(result.stdout).toMatch(/make init +# build the CPU Docker image$/m);
     expect(existsSync(join(cwd, 'churn', 'churn_core'))).toBe(true);
   });
 
