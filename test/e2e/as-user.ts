@@ -4,11 +4,10 @@
  * socket the user may open stands in for membership of the docker group.
  * Run as another user, the commands and the project stay as they are.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Exec } from './engine.js';
+import { exec, type Exec } from './engine.js';
 
 export interface User {
   uid: number;
@@ -87,34 +86,6 @@ export interface RunAsOptions {
 
 /** Runs a command as the user to its end (killed with its process group at the timeout); never throws on a non-zero exit. */
 export function runAs(command: string, args: readonly string[], options: RunAsOptions): Promise<Exec> {
-  const env = { ...options.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const ids = options.user.switch ? { uid: options.user.uid, gid: options.user.gid } : {};
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...ids });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!interrupted && options.interruptWhen?.(stdout) && child.pid) {
-        interrupted = true;
-        try {
-          process.kill(-child.pid, 'SIGINT');
-        } catch {
-          // Already gone: the result says how it ended.
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${options.timeoutMs} ms]`;
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    }, options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
+  return exec(command, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, interruptWhen: options.interruptWhen, ...ids });
 }

@@ -17,6 +17,11 @@ export interface ExecOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Run as this user instead of the test's own. */
+  uid?: number;
+  gid?: number;
+  /** Sends SIGINT to the command's process group, as Ctrl-C in a terminal does, once its stdout so far passes this test. */
+  interruptWhen?: (stdout: string) => boolean;
 }
 
 export const baseImageScript = join(repoRoot, 'test', 'fixtures', 'base-image', 'build.sh');
@@ -40,10 +45,22 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
   const env = { ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.gid };
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...ids });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!interrupted && options.interruptWhen?.(stdout) && child.pid) {
+        interrupted = true;
+        try {
+          process.kill(-child.pid, 'SIGINT');
+        } catch {
+          // Already gone: the result says how it ended.
+        }
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       stderr += `\n[killed after ${options.timeoutMs} ms]`;
