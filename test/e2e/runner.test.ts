@@ -74,8 +74,18 @@ function runnerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-function mlProject(dir: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; as?: User } = {}): Promise<Exec> {
-  return runAs(process.execPath, [runnerBin, ...args], { cwd: dir, env: options.env ?? runnerEnv(), user: options.as ?? user, timeoutMs: options.timeoutMs ?? 120_000 });
+function mlProject(
+  dir: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; as?: User; interruptWhen?: (stdout: string) => boolean } = {},
+): Promise<Exec> {
+  return runAs(process.execPath, [runnerBin, ...args], {
+    cwd: dir,
+    env: options.env ?? runnerEnv(),
+    user: options.as ?? user,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    interruptWhen: options.interruptWhen,
+  });
 }
 
 interface Container {
@@ -358,10 +368,7 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     }, 60_000);
 
     it('Ctrl-C during the build: exit 130, nothing tagged, the step\'s container gone', async () => {
-      const build = await runAs(process.execPath, [runnerBin, 'build', '--gpu', 'off', '--base-image', baseImage], {
-        cwd: slow!.dir,
-        env: runnerEnv(),
-        user,
+      const build = await mlProject(slow!.dir, ['build', '--gpu', 'off', '--base-image', baseImage], {
         timeoutMs: 60_000,
         interruptWhen: (stdout) => stdout.includes('cmp-e2e: a slow step\n'),
       });
@@ -513,13 +520,7 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     }, 180_000);
 
     it('Ctrl-C while the stack starts: exit 130, no container left', async () => {
-      const up = await runAs(process.execPath, [runnerBin, 'up'], {
-        cwd: main!.dir,
-        env: runnerEnv(),
-        user,
-        timeoutMs: 120_000,
-        interruptWhen: (stdout) => stdout.includes('Starting the stack'),
-      });
+      const up = await mlProject(main!.dir, ['up'], { interruptWhen: (stdout) => stdout.includes('Starting the stack') });
       expect(up.code, tail(up)).toBe(130);
       expect(up.stderr).toMatch(/Interrupted/);
       expect(await containersOf(main!.dir)).toEqual([]);
