@@ -25,11 +25,17 @@ export interface ResolveOptions {
    * checks the target and returns the answers stored there, if any.
    */
   onProjectName?: (name: string) => Promise<RawAnswers | undefined> | RawAnswers | undefined;
+  /** Values asked questions start from, instead of the questions' own defaults (parsed as from the file). */
+  defaults?: RawAnswers;
+  /** How a source is named in messages, where the command words it its own way. */
+  sourceNames?: Partial<Record<Source, (question: Question) => string>>;
 }
 
-type Source = 'flag' | 'file' | 'stored' | 'default';
+export type Source = 'flag' | 'file' | 'stored' | 'default';
 
-function where(question: Question, source: Source, fileName = 'the answers file'): string {
+function where(question: Question, source: Source, fileName = 'the answers file', names: ResolveOptions['sourceNames'] = {}): string {
+  const named = names[source];
+  if (named) return named(question);
   switch (source) {
     case 'flag':
       return `(from --${question.flag})`;
@@ -42,12 +48,12 @@ function where(question: Question, source: Source, fileName = 'the answers file'
   }
 }
 
-function parseFrom(question: Question, raw: unknown, answers: Partial<Answers>, source: Source, fileName?: string) {
+function parseFrom(question: Question, raw: unknown, answers: Partial<Answers>, source: Source, options: ResolveOptions) {
   try {
     return question.parse(raw, answers);
   } catch (error) {
     if (error instanceof ValidationError) {
-      throw new ValidationError(error.field, `${error.message} ${where(question, source, fileName)}`);
+      throw new ValidationError(error.field, `${error.message} ${where(question, source, options.fileName, options.sourceNames)}`);
     }
     throw error;
   }
@@ -69,16 +75,18 @@ export async function resolveAnswers(options: ResolveOptions): Promise<Answers> 
       ['stored', stored[question.name]],
     ];
     const given = layers.find(([, value]) => value !== undefined);
-    const defaultValue = question.default(answers, context);
+    const preset = options.defaults?.[question.name];
+    const defaultValue =
+      preset === undefined ? question.default(answers, context) : parseFrom(question, preset, answers, 'file', options);
 
     if (given) {
-      set(question.name, parseFrom(question, given[1], answers, given[0], options.fileName));
+      set(question.name, parseFrom(question, given[1], answers, given[0], options));
     } else if (question.when && !question.when(answers)) {
-      set(question.name, parseFrom(question, defaultValue, answers, 'default'));
+      set(question.name, parseFrom(question, defaultValue, answers, 'default', options));
     } else if (mode === 'interactive' && options.ask) {
       set(question.name, question.parse(await options.ask(question, defaultValue, answers), answers));
     } else if (mode === 'yes') {
-      set(question.name, parseFrom(question, defaultValue, answers, 'default'));
+      set(question.name, parseFrom(question, defaultValue, answers, 'default', options));
     } else {
       missing.push(question);
       set(question.name, defaultValue);

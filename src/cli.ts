@@ -54,7 +54,14 @@ function isPromptInterrupt(error: unknown): boolean {
   return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
 
+/** Commands run inside an existing project; any other first argument is a project name. */
+const projectCommands = new Set(['update', 'check']);
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  if (projectCommands.has(argv[0]!)) {
+    const { runProjectCommand } = await import('./project-cli.js');
+    return runProjectCommand(argv[0] as 'update' | 'check', argv.slice(1), io);
+  }
   const controller = new AbortController();
   const outcome: AppOptions['outcome'] = {};
   // Before writing starts there is nothing to undo: leave at once. While

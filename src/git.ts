@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { SimpleGit } from 'simple-git';
+import { templateTrailers } from './update/template-commits.js';
 
 export interface GitIdentity {
   name?: string;
@@ -52,11 +53,20 @@ function firstLine(error: unknown): string {
   return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
+/** The generated files and the generator version, for a first commit that is the template's render. */
+export interface RenderedFiles {
+  paths: readonly string[];
+  version: string;
+}
+
 /**
- * `git init` (branch main) and a first commit of everything in `dir`.
- * `shownDir` is how the user reaches the folder (for the printed commands).
+ * `git init` (branch main) and a first commit. `shownDir` is how the user
+ * reaches the folder (for the printed commands). Given the rendered files,
+ * the commit holds exactly those, with the trailers that make it the base of
+ * later updates (other files already in the folder stay uncommitted);
+ * otherwise it holds everything in `dir`.
  */
-export async function initRepository(dir: string, shownDir: string): Promise<GitOutcome> {
+export async function initRepository(dir: string, shownDir: string, rendered?: RenderedFiles): Promise<GitOutcome> {
   const client = await git(dir);
   const cd = `cd ${shownDir}`;
   const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
@@ -103,9 +113,17 @@ export async function initRepository(dir: string, shownDir: string): Promise<Git
     };
   }
 
+  let others = 0;
   try {
-    await client.add(['-A']);
-    await client.commit(COMMIT_MESSAGE);
+    if (rendered) {
+      await client.raw(['add', '--force', '--', ...rendered.paths.map((path) => `:(literal)${path}`)]);
+      const tree = (await client.raw(['write-tree'])).trim();
+      await client.commit([COMMIT_MESSAGE, templateTrailers(rendered.version, tree, '')]);
+      others = (await client.raw(['status', '--porcelain', '-z', '--untracked-files=all'])).split('\0').filter(Boolean).length;
+    } else {
+      await client.add(['-A']);
+      await client.commit(COMMIT_MESSAGE);
+    }
   } catch (error) {
     return {
       status: 'incomplete',
@@ -113,5 +131,6 @@ export async function initRepository(dir: string, shownDir: string): Promise<Git
       commands: [cd, commit],
     };
   }
-  return { status: 'committed', message: 'Made a git repository (branch main) with a first commit.' };
+  const left = others ? ` ${others} ${others === 1 ? 'file that was' : 'files that were'} already in the folder ${others === 1 ? 'is' : 'are'} not committed.` : '';
+  return { status: 'committed', message: `Made a git repository (branch main) with a first commit.${left}` };
 }

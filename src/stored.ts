@@ -18,6 +18,23 @@ export function storedConfig(answers: Answers, generatorVersion: string): string
   return `${JSON.stringify({ [STORE_KEY]: { version: generatorVersion, answers: ordered } }, null, 2)}\n`;
 }
 
+/**
+ * `.yo-rc.json` with this tool's entry replaced and the entries of any other
+ * generator kept as they are; the key order of the file is kept.
+ */
+export function replaceStoredEntry(existing: string, answers: Answers, generatorVersion: string): string {
+  const entry = JSON.parse(storedConfig(answers, generatorVersion))[STORE_KEY];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(existing);
+  } catch {
+    parsed = undefined;
+  }
+  const others = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  if (Object.keys(others).every((key) => key === STORE_KEY)) return storedConfig(answers, generatorVersion);
+  return `${JSON.stringify({ ...others, [STORE_KEY]: entry }, null, 2)}\n`;
+}
+
 export interface StoredConfig {
   version?: string;
   answers: RawAnswers;

@@ -4,10 +4,12 @@
  * failing hook, signing that fails or hangs) keeping the project, exit 0.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isolatedGitEnv, runCli, tempDir } from './helpers/generate.js';
+import { isolatedGitEnv, repoRoot, runCli, tempDir } from './helpers/generate.js';
+
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...isolatedGitEnv() } as NodeJS.ProcessEnv }).trim();
@@ -41,6 +43,22 @@ describe.concurrent('git', () => {
     expect(git(dir, 'log', '--format=%s|%an')).toBe('Initial commit from create-ml-project|Test User');
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(git(dir, 'ls-files')).toContain('.yo-rc.json');
+    // The trailers make it the template commit later updates merge from: the version and its exact tree.
+    const tree = git(dir, 'rev-parse', 'HEAD^{tree}');
+    expect(git(dir, 'log', '-1', '--format=%(trailers:only,unfold)')).toBe(`Create-ML-Project: ${version}\nCreate-ML-Project-Tree: ${tree}`);
+  });
+
+  it('with --force into a folder of other files commits only the generated ones', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'my-project'));
+    writeFileSync(join(cwd, 'my-project', 'secrets.txt'), 'token\n');
+    writeFileSync(join(cwd, 'my-project', 'old.ipynb'), '{}\n');
+    const result = await runCli(['my-project', '--yes', '--force'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 files that were already in the folder are not committed.');
+    const dir = join(cwd, 'my-project');
+    expect(git(dir, 'status', '--porcelain')).toBe('?? old.ipynb\n?? secrets.txt');
+    expect(git(dir, 'log', '-1', '--format=%(trailers:key=Create-ML-Project-Tree,valueonly)')).toBe(git(dir, 'rev-parse', 'HEAD^{tree}'));
   });
 
   it('inside an existing repository makes no nested one and says so', async () => {

@@ -74,6 +74,9 @@ export default class AppGenerator extends Generator {
 
   async end(): Promise<void> {
     const { outcome } = this.options;
-    if (outcome.answers!.git) outcome.git = await initRepository(outcome.target!, outcome.answers!.projectName);
+    if (!outcome.answers!.git) return;
+    const { created, overwritten } = outcome.written!;
+    const rendered = { paths: [...created, ...overwritten], version: this.options.generatorVersion };
+    outcome.git = await initRepository(outcome.target!, outcome.answers!.projectName, rendered);
   }
 }

@@ -21,6 +21,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Another build of the bin (a copy of the package as another version). */
+  bin?: string;
+  /** Starts the CLI as the leader of its own process group (for a Ctrl-C sent to the group). */
+  detached?: boolean;
 }
 
 export function tempDir(prefix = 'cmp-'): string {
@@ -51,7 +55,12 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   const env: NodeJS.ProcessEnv = { ...process.env, ...isolatedGitEnv(), ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { cwd: options.cwd ?? tempDir(), env, stdio: 'pipe' });
+    const child = spawn(process.execPath, [options.bin ?? binPath, ...args], {
+      cwd: options.cwd ?? tempDir(),
+      env,
+      stdio: 'pipe',
+      detached: options.detached,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

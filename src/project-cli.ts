@@ -1,0 +1,212 @@
+/**
+ * The commands run inside an existing project, `update` and `check`: their
+ * arguments, help, Ctrl-C and exit codes. The work is in src/update/.
+ */
+import { resolve } from 'node:path';
+import type { RawAnswers } from './answers.js';
+import type { Io } from './cli.js';
+import { ExitCode, exitCodeFor, UsageError } from './errors.js';
+import { packageVersion } from './package-root.js';
+import { toPrompt } from './prompts.js';
+import { questionByFlag, questionByName, questions } from './questions.js';
+import type { Ask } from './update/update.js';
+import { closest } from './validate.js';
+
+export type ProjectCommand = 'update' | 'check';
+
+interface Option {
+  value?: string;
+  alias?: string;
+  help: string;
+}
+
+const commandOptions: Record<ProjectCommand, Record<string, Option>> = {
+  update: {
+    set: { value: 'KEY=VALUE', help: 'Change an answer (repeatable); KEY as in .yo-rc.json (jupyterPort) or as its flag (jupyter-port)' },
+    ask: { help: 'Ask every question again, the current answers as defaults' },
+    'dry-run': { help: 'Show what the update would change, and change nothing' },
+    to: { value: 'VERSION', help: 'Update to this version of create-ml-project (run through npx) instead of this one' },
+    'no-verify': { help: "Skip the repository's commit hooks for the update's commit" },
+    help: { alias: 'h', help: 'Show this help' },
+  },
+  check: {
+    json: { help: 'Print the result as JSON' },
+    help: { alias: 'h', help: 'Show this help' },
+  },
+};
+
+interface ParsedCommand {
+  dir?: string;
+  options: Map<string, string[]>;
+}
+
+function parseCommand(command: ProjectCommand, argv: readonly string[]): ParsedCommand {
+  const known = commandOptions[command];
+  const options = new Map<string, string[]>();
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
+    const short = /^-([a-zA-Z])$/.exec(arg)?.[1];
+    const name = short ? Object.keys(known).find((key) => known[key]!.alias === short) : match?.[1];
+    if (!name || !known[name]) {
+      const hint = match ? closest(match[1]!, Object.keys(known)) : undefined;
+      throw new UsageError(`Unknown option ${arg} for ${command}.${hint ? ` Did you mean --${hint}?` : ''} See create-ml-project ${command} --help.`);
+    }
+    const option = known[name]!;
+    let value = '';
+    if (option.value) {
+      const next = argv[i + 1];
+      if (match?.[2] !== undefined) value = match[2];
+      else if (next !== undefined && !next.startsWith('--')) value = argv[++i]!;
+      else throw new UsageError(`Option --${name} needs a value: --${name} ${option.value}.`);
+    } else if (match?.[2] !== undefined) {
+      throw new UsageError(`Option --${name} takes no value.`);
+    }
+    options.set(name, [...(options.get(name) ?? []), value]);
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`create-ml-project ${command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}.`);
+  }
+  return { dir: positionals[0], options };
+}
+
+/** `--set KEY=VALUE` pairs as raw answers, each key a question's name or flag; values are checked later, like any answer. */
+export function parseSets(pairs: readonly string[]): RawAnswers {
+  const answers: RawAnswers = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--set takes KEY=VALUE, not ${JSON.stringify(pair)}. Example: --set jupyterPort=9000`);
+    const key = pair.slice(0, at);
+    const raw = pair.slice(at + 1);
+    const question = questionByName.get(key) ?? questionByFlag.get(key);
+    if (!question) {
+      const hint = closest(key, questions.map((q) => q.name)) ?? closest(key, questions.map((q) => q.flag));
+      throw new UsageError(`--set ${key}: no such answer.${hint ? ` Did you mean ${hint}?` : ''} The answers: ${questions.map((q) => q.name).join(', ')}.`);
+    }
+    if (answers[question.name] !== undefined) throw new UsageError(`--set ${question.name} is given twice.`);
+    answers[question.name] = question.kind === 'boolean' && (raw === 'true' || raw === 'false') ? raw === 'true' : raw;
+  }
+  return answers;
+}
+
+export function commandHelp(command: ProjectCommand, version: string): string {
+  const rows = Object.entries(commandOptions[command]).map(([name, o]) => [`${o.alias ? `-${o.alias}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const table = rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+  if (command === 'check') {
+    return `create-ml-project check ${version}
+
+Tells whether a newer create-ml-project template than the project's is
+available (this version of create-ml-project is the one compared with).
+
+Usage:
+  npx create-ml-project@latest check [PROJECT-FOLDER] [--json]
+
+Options:
+${table}
+
+Exit codes: 0 up to date, 1 an update is available, 2 not a project or bad usage.
+`;
+  }
+  return `create-ml-project update ${version}
+
+Brings the project up to this version of the template, keeping your changes.
+The project is re-rendered with the answers in its .yo-rc.json (and any you
+change) and merged into your files by git, three-way, from the render your
+files came from: what only the template changed is updated, what only you
+changed is kept, what both changed is merged or left with conflict markers.
+Files you deleted stay deleted; files the template dropped are removed only
+if you never changed them. The result is one merge commit.
+
+Run it in a clean git working tree (commit or stash first).
+
+Usage:
+  npx create-ml-project@latest update [PROJECT-FOLDER] [options]
+
+Options:
+${table}
+
+Exit codes: 0 updated (or already up to date), 1 conflicts to resolve or the
+update failed (then nothing was changed), 2 bad usage or a tree not ready,
+130 interrupted (nothing was changed).
+
+Examples:
+  npx create-ml-project@latest update --dry-run
+  npx create-ml-project@latest update
+  npx create-ml-project update --set jupyterPort=9000 --set compute=cpu
+`;
+}
+
+async function terminalAsk(io: Io): Promise<Ask> {
+  const { TerminalAdapter } = await import('@yeoman/adapter');
+  const adapter = new TerminalAdapter({ stdout: io.stdout as NodeJS.WriteStream });
+  return async (question, defaultValue, answers) => {
+    const reply = await adapter.prompt([toPrompt(question, defaultValue, answers) as never]);
+    return (reply as Record<string, unknown>)[question.name];
+  };
+}
+
+function isPromptInterrupt(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+}
+
+export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const { dir, options } = parseCommand(command, argv);
+    const version = packageVersion();
+    if (options.has('help')) {
+      io.stdout.write(commandHelp(command, version));
+      return ExitCode.ok;
+    }
+    const cwd = resolve(io.cwd, dir ?? '.');
+    const out = (line = '') => io.stdout.write(`${line}\n`);
+
+    if (command === 'check') {
+      const { checkProject, describeCheck } = await import('./update/check.js');
+      const report = await checkProject(cwd, version);
+      out(options.has('json') ? JSON.stringify(report, null, 2) : describeCheck(report));
+      return report.updateAvailable ? ExitCode.failure : ExitCode.ok;
+    }
+
+    const set = parseSets(options.get('set') ?? []);
+    const to = options.get('to')?.at(-1);
+    if (to !== undefined && to !== version) {
+      const { isVersion } = await import('./update/version-order.js');
+      if (!isVersion(to)) throw new UsageError(`--to ${JSON.stringify(to)} is not a version: give one like 0.2.0.`);
+      const { runPublished } = await import('./update/published.js');
+      const rest = argv.filter((arg, i) => arg !== '--to' && argv[i - 1] !== '--to' && !arg.startsWith('--to='));
+      return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true })).code;
+    }
+    if (options.has('ask') && !io.interactive) {
+      throw new UsageError('--ask needs a terminal to ask on. Without one, change answers with --set KEY=VALUE.');
+    }
+    const { runUpdate } = await import('./update/update.js');
+    return await runUpdate({
+      cwd,
+      set,
+      ask: options.has('ask') ? await terminalAsk(io) : undefined,
+      dryRun: options.has('dry-run'),
+      verify: !options.has('no-verify'),
+      signal: controller.signal,
+      version,
+      out,
+    });
+  } catch (error) {
+    const interrupted = isPromptInterrupt(error) || controller.signal.aborted;
+    return exitCodeFor(error, io.stderr, interrupted, '\nInterrupted: nothing was changed.\n');
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

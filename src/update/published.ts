@@ -1,0 +1,77 @@
+/**
+ * Other versions of create-ml-project, run through npx (which fetches them
+ * from the npm registry, or takes them from its cache): to carry out
+ * `update --to VERSION`, and to render the template of the version a project
+ * was made with when its history does not hold that render.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { FailureError } from '../errors.js';
+import type { RawAnswers } from '../answers.js';
+import type { RenderedProject } from '../render.js';
+
+export const PACKAGE = 'create-ml-project';
+
+export function npxArgs(version: string, args: readonly string[]): string[] {
+  return ['--yes', `--package=${PACKAGE}@${version}`, '--', PACKAGE, ...args];
+}
+
+/** The command a user types to run `args` with another version. */
+export function publishedCommand(version: string, args: string): string {
+  return `npx ${PACKAGE}@${version} ${args}`;
+}
+
+export interface PublishedRun {
+  code: number;
+  stderr: string;
+}
+
+/** Runs a published version with the given arguments; `inherit` passes the terminal through. */
+export function runPublished(version: string, args: readonly string[], options: { cwd: string; inherit: boolean }): Promise<PublishedRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', npxArgs(version, args), {
+      cwd: options.cwd,
+      stdio: options.inherit ? 'inherit' : ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new FailureError(`npx was not found: it comes with npm, which running ${PACKAGE}@${version} needs.`) : error),
+    );
+    // A child ended by Ctrl-C reports it the way a shell does.
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), stderr }));
+  });
+}
+
+async function readFolder(dir: string): Promise<RenderedProject> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const project: RenderedProject = new Map();
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const file = join(entry.parentPath, entry.name);
+    const [content, info] = await Promise.all([readFile(file), stat(file)]);
+    project.set(relative(dir, file).split(sep).join('/'), { content, mode: info.mode & 0o777 });
+  }
+  return project;
+}
+
+/** What `version` renders for these answers, by running it into a scratch folder. */
+export async function renderPublished(version: string, answers: RawAnswers): Promise<RenderedProject> {
+  const scratch = await mkdtemp(join(tmpdir(), 'cmp-published-'));
+  try {
+    const out = join(scratch, 'out');
+    await mkdir(out);
+    const answersFile = join(scratch, 'answers.json');
+    await writeFile(answersFile, JSON.stringify(answers));
+    const run = await runPublished(version, ['--answers', answersFile, '--yes', '--no-git'], { cwd: out, inherit: false });
+    const folders = run.code === 0 ? await readdir(out) : [];
+    if (folders.length !== 1) {
+      const reason = run.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${run.code}`;
+      throw new FailureError(`Could not render the template of ${PACKAGE} ${version} (${reason}).`);
+    }
+    return await readFolder(join(out, folders[0]!));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

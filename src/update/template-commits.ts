@@ -1,0 +1,113 @@
+/**
+ * Template commits: commits whose tree is exactly what the generator
+ * rendered, nothing else, recognised by their trailers:
+ *
+ *   Create-ML-Project: 0.2.0            the generator version
+ *   Create-ML-Project-Tree: <tree id>   the rendered tree, so that an amended
+ *                                       commit no longer counts as pristine
+ *   Create-ML-Project-Path: ml/churn    only for a project below the repository root
+ *
+ * The first commit of a generated project is one. An update writes the new
+ * render as a child of the last one and merges it, so the project's history
+ * always reaches the render its files came from: the base of the next merge.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RenderedProject } from '../render.js';
+import type { Git } from './git-exec.js';
+import type { Tree, TreeEntry } from './plan.js';
+
+export const VERSION_TRAILER = 'Create-ML-Project';
+export const TREE_TRAILER = 'Create-ML-Project-Tree';
+export const PATH_TRAILER = 'Create-ML-Project-Path';
+
+export interface TemplateCommit {
+  commit: string;
+  tree: string;
+  version: string;
+}
+
+/** The trailer lines for a template commit of `tree`. */
+export function templateTrailers(version: string, tree: string, prefix: string): string {
+  return [`${VERSION_TRAILER}: ${version}`, `${TREE_TRAILER}: ${tree}`, ...(prefix ? [`${PATH_TRAILER}: ${prefix}`] : [])].join('\n');
+}
+
+function parseTrailers(text: string): Map<string, string> {
+  const trailers = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
+    if (match) trailers.set(match[1]!.toLowerCase(), match[2]!.trim());
+  }
+  return trailers;
+}
+
+/**
+ * The newest template commit of the project at `prefix` that HEAD reaches and
+ * whose tree is still the one it recorded.
+ */
+export async function findTemplateCommit(git: Git, prefix: string): Promise<TemplateCommit | undefined> {
+  const log = await git.text([
+    'log', '-z', '--topo-order', `--grep=^${VERSION_TRAILER}: `,
+    '--format=%H%x1f%T%x1f%(trailers:only,unfold)', 'HEAD',
+  ]);
+  for (const record of log.split('\0')) {
+    const [commit, tree, trailerText = ''] = record.replace(/^\n/, '').split('\x1f');
+    if (!commit || !tree) continue;
+    const trailers = parseTrailers(trailerText);
+    const version = trailers.get(VERSION_TRAILER.toLowerCase());
+    if (!version || trailers.get(TREE_TRAILER.toLowerCase()) !== tree) continue;
+    if ((trailers.get(PATH_TRAILER.toLowerCase()) ?? '') !== prefix) continue;
+    return { commit, tree, version };
+  }
+  return undefined;
+}
+
+/** The files of `commit` under `prefix`, keyed by their path inside the project. */
+export async function readTree(git: Git, commit: string, prefix: string): Promise<Map<string, TreeEntry>> {
+  const out = await git.text(['ls-tree', '-r', '-z', '--full-tree', commit, ...(prefix ? ['--', prefix] : [])]);
+  const tree = new Map<string, TreeEntry>();
+  for (const line of out.split('\0')) {
+    const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(line);
+    if (!match || match[2] !== 'blob' && match[2] !== 'commit') continue;
+    const path = prefix ? match[4]!.slice(prefix.length + 1) : match[4]!;
+    tree.set(path, { mode: match[1]!, oid: match[3]! });
+  }
+  return tree;
+}
+
+/** Writes the rendered files as blobs and a tree (the project under `prefix`); returns the tree. */
+export async function writeRenderTree(git: Git, project: RenderedProject, prefix: string): Promise<{ tree: string; entries: Tree }> {
+  const scratch = await mkdtemp(join(tmpdir(), 'cmp-render-'));
+  try {
+    const paths = [...project.keys()];
+    const files = paths.map((_, i) => join(scratch, `f${i}`));
+    await Promise.all(paths.map((path, i) => writeFile(files[i]!, project.get(path)!.content)));
+    const oids = (await git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: `${files.join('\n')}\n` })).split('\n');
+    const entries = new Map<string, TreeEntry>();
+    paths.forEach((path, i) => entries.set(path, { mode: project.get(path)!.mode & 0o111 ? '100755' : '100644', oid: oids[i]! }));
+    const index = git.with({ GIT_INDEX_FILE: join(scratch, 'index') });
+    const lines = paths.map((path) => `${entries.get(path)!.mode} ${entries.get(path)!.oid}\t${prefix ? `${prefix}/${path}` : path}`);
+    await index.run(['update-index', '--add', '-z', '--index-info'], { input: `${lines.join('\0')}\0` });
+    return { tree: await index.text(['write-tree']), entries };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface NewTemplateCommit {
+  project: RenderedProject;
+  prefix: string;
+  version: string;
+  parents: readonly string[];
+  subject: string;
+}
+
+/** A template commit of the render, on top of `parents`; no branch moves. */
+export async function writeTemplateCommit(git: Git, spec: NewTemplateCommit): Promise<TemplateCommit & { entries: Tree }> {
+  const { tree, entries } = await writeRenderTree(git, spec.project, spec.prefix);
+  const sign = (await git.run(['config', '--bool', 'commit.gpgSign'], { allow: [1] })).stdout.trim() === 'true';
+  const message = `${spec.subject}\n\n${templateTrailers(spec.version, tree, spec.prefix)}\n`;
+  const commit = await git.text(['commit-tree', ...(sign ? ['-S'] : []), tree, ...spec.parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message });
+  return { commit, tree, version: spec.version, entries };
+}
