@@ -123,6 +123,11 @@ Usage:
   npx create-ml-project [PROJECT-NAME] [options]
   npm create ml-project [PROJECT-NAME] -- [options]
 
+In a generated project (see create-ml-project update --help, check --help):
+  npx create-ml-project@latest update [options]   take a newer template, keeping your changes
+  npx create-ml-project@latest check [--json]     exit 1 when a newer template is available
+(A project named update or check is made with --project-name.)
+
 Questions not given as options are asked on the terminal. Without a terminal,
 pass every answer, or --yes to take the defaults.
 

@@ -8,11 +8,12 @@
  * projects below a repository's root.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunOptions } from './helpers/generate.js';
 import { create, drop, packageCopy, replace } from './helpers/package-copy.js';
+import { keys, runOnPty } from './helpers/pty.js';
 
 const current = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const gitEnv = isolatedGitEnv();
@@ -141,6 +142,8 @@ describe('update: a newer template merged into a project its user changed', () =
     expect(git(project, 'rev-parse', `${template}^`)).toBe(git(project, 'rev-list', '--max-parents=0', 'HEAD'));
     // The template commit holds the render exactly.
     expect(git(project, 'show', `${template}:docker/Dockerfile.gpu`) + '\n').toBe(read(expected, 'docker/Dockerfile.gpu'));
+    // The ref the merge went through is gone.
+    expect(git(project, 'for-each-ref', 'refs/create-ml-project/')).toBe('');
   });
 
   it('a second update starts from the first: earlier merges are not redone, the new change lands', async () => {
@@ -174,7 +177,7 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(result.stdout).toMatch(/Conflicts \(both changed the same lines: look for <<<<<<< markers\):\n  Makefile\n/);
     expect(result.stdout).toContain('git add Makefile\n  git commit --no-edit');
     const makefile = read(project, 'Makefile');
-    expect(makefile).toMatch(/<<<<<<< HEAD\n# churn: our targets, `make` lists them\.\n=======\n# churn: run `make` to list the targets\.\n>>>>>>> [0-9a-f]+\n/);
+    expect(makefile).toMatch(/<<<<<<< HEAD\n# churn: our targets, `make` lists them\.\n=======\n# churn: run `make` to list the targets\.\n>>>>>>> create-ml-project\/0\.2\.0\n/);
     // Everything else of the update is staged, HEAD has not moved.
     expect(git(project, 'rev-parse', 'HEAD')).toBe(before.head);
     expect(git(project, 'diff', '--cached', '--name-only')).toContain('pyproject.toml');
@@ -196,6 +199,51 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(read(project, 'README.md')).toBe(`${read(expected, 'README.md')}\nOur notes.\n`);
     expect(existsSync(join(project, 'docker/Dockerfile.gpu'))).toBe(false);
     expect(existsSync(join(project, 'docker-compose.gpu.yml'))).toBe(false);
+  });
+
+  it('--ask asks again on a terminal, the current answers as defaults', async () => {
+    const project = await generate(tempDir());
+    const { enter, clearLine } = keys;
+    const result = runOnPty(['update', '--ask'], [
+      { expect: 'Project name.*\\(churn\\)', send: enter },
+      { expect: 'Python package name \\(churn\\)', send: enter },
+      { expect: 'Short description', send: enter },
+      { expect: 'Author name', send: enter },
+      { expect: 'Author email', send: enter },
+      { expect: 'Python version', send: enter },
+      { expect: 'CPU and GPU images', send: enter },
+      { expect: 'CUDA version', send: enter },
+      { expect: 'Jupyter port.*\\(8888\\)', send: `${clearLine}9100${enter}` },
+      { expect: 'MLflow port.*\\(5000\\)', send: enter },
+      { expect: 'License', send: enter },
+      { expect: 'DVC', send: enter },
+      { expect: 'pre-commit', send: enter },
+      { expect: 'GitHub Actions', send: enter },
+      { expect: 'devcontainer', send: enter },
+      { expect: 'Committed on main', send: '' },
+    ], project);
+    expect(result.failed_step, result.transcript.replace(/\r?\n/g, ' | ')).toBeNull();
+    expect(result.code).toBe(0);
+    expect(result.transcript).not.toContain('Initialize a git repository');
+    expect(result.transcript).toContain('Updated the project (jupyterPort 8888 -> 9100)');
+    expect(stored(project).answers.jupyterPort).toBe(9100);
+    const noTerminal = await run(['update', '--ask'], project);
+    expect(noTerminal.code).toBe(2);
+    expect(noTerminal.stderr).toContain('--ask needs a terminal');
+  });
+
+  it('refuses to write through a .yo-rc.json that is a link', async () => {
+    const project = await generate(tempDir());
+    const elsewhere = join(tempDir(), 'config.json');
+    writeFileSync(elsewhere, read(project, '.yo-rc.json'));
+    rmSync(join(project, '.yo-rc.json'));
+    symlinkSync(elsewhere, join(project, '.yo-rc.json'));
+    git(project, 'commit', '-qam', 'Shared config');
+    const before = readFileSync(elsewhere, 'utf8');
+    const result = await run(['update', '--set', 'jupyterPort=9000'], project);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is a symbolic link');
+    expect(readFileSync(elsewhere, 'utf8')).toBe(before);
   });
 
   it('a bad --set is refused with the reason and nothing changes', async () => {

@@ -52,7 +52,9 @@ const sourceNames = {
 
 async function newAnswers(request: UpdateRequest, stored: RawAnswers): Promise<Answers> {
   if (request.ask) {
-    return resolveAnswers({ flags: request.set, defaults: stored, mode: 'interactive', ask: request.ask, sourceNames });
+    // Whether to make a repository was settled at generation: not asked again.
+    const flags = { git: stored.git ?? true, ...request.set };
+    return resolveAnswers({ flags, defaults: stored, mode: 'interactive', ask: request.ask, sourceNames });
   }
   return resolveAnswers({ flags: request.set, file: stored, fileName: '.yo-rc.json', mode: 'yes', sourceNames });
 }
@@ -127,6 +129,9 @@ function projectPath(prefix: string, path: string): string {
 export async function runUpdate(request: UpdateRequest): Promise<number> {
   const { out } = request;
   const project = await findProject(request.cwd);
+  if ((await lstat(join(project.dir, '.yo-rc.json'))).isSymbolicLink()) {
+    throw new UsageError(`${join(project.dir, '.yo-rc.json')} is a symbolic link; create-ml-project never writes through links. Replace it with the file.`);
+  }
   const repository = await openRepository(project.dir);
   const { prefix } = repository;
   const head = await checkReady(repository.git);
@@ -265,10 +270,15 @@ async function mergeUpdate(request: UpdateRequest, input: MergeInput): Promise<n
       ]);
       checkInterrupt();
     }
-    await git.run(
-      ['merge', '--quiet', '--no-ff', '--no-commit', '-X', 'no-renames', '-m', `Update the project template${prefix ? ` of ${prefix}` : ''}: ${input.from}`, input.theirs.commit],
-      { allow: [1] },
-    );
+    // Merged through a short-lived ref, whose name labels the template's side of conflict markers.
+    const label = `create-ml-project/${request.version}`;
+    await git.run(['update-ref', `refs/${label}`, input.theirs.commit]);
+    try {
+      const message = `Update the project template${prefix ? ` of ${prefix}` : ''}: ${input.from}`;
+      await git.run(['merge', '--quiet', '--no-ff', '--no-commit', '-X', 'no-renames', '-m', message, label], { allow: [1] });
+    } finally {
+      await git.run(['update-ref', '-d', `refs/${label}`]);
+    }
     checkInterrupt();
 
     for (const { path, stages } of await unmergedPaths(git, prefix)) {
@@ -301,7 +311,7 @@ async function mergeUpdate(request: UpdateRequest, input: MergeInput): Promise<n
   const shown = new Set(conflicts.map((path) => (prefix ? path.slice(prefix.length + 1) : path)));
   const lines = describeOutcome({ plan, conflicts: shown }, false);
   if (conflicts.length > 0) {
-    out(`Updated the project (${input.from}), with conflicts to resolve:`);
+    out(`Merged the update (${input.from}), with conflicts to resolve:`);
     for (const line of lines) out(line);
     out();
     out(`The merge is not committed yet. Edit the ${conflicts.length === 1 ? 'file' : 'files'} with conflicts, then:`);
