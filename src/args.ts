@@ -2,6 +2,7 @@
  * Command-line parsing and --help, both derived from the questions list:
  * every question is a flag, booleans also take `--no-<flag>`.
  */
+import { scanArgs } from './argv.js';
 import { UsageError } from './errors.js';
 import { questionByFlag, questions } from './questions.js';
 import { closest } from './validate.js';
@@ -39,54 +40,29 @@ function unknownFlag(name: string): never {
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = { flags: {}, yes: false, force: false, help: false, version: false };
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const short = /^-([a-zA-Z])$/.exec(arg);
-    const match = short ? null : /^--([^=]+)(?:=(.*))?$/s.exec(arg);
-    const name = short ? aliases.get(short[1]!) : match?.[1];
-    if (!name) throw new UsageError(`Unknown option ${arg}. See --help.`);
-    const inline = match?.[2];
-    const takeValue = (what: string): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-        throw new UsageError(`Option --${name} needs a value: --${name} ${what}.`);
-      }
-      i++;
-      return next;
-    };
-
+  const positionals = scanArgs(argv, (letter) => aliases.get(letter), ({ name, inline, value }) => {
     if (name in optionFlags) {
       const option = name as OptionName;
-      if (option === 'answers') parsed.answersFile = takeValue('FILE');
+      if (option === 'answers') parsed.answersFile = value('FILE');
       else if (inline !== undefined) throw new UsageError(`Option --${option} takes no value.`);
       else parsed[option] = true;
-      continue;
+      return;
     }
     const negated = name.startsWith('no-') ? questionByFlag.get(name.slice(3)) : undefined;
     if (negated?.kind === 'boolean') {
       if (inline !== undefined) throw new UsageError(`Option --${name} takes no value.`);
       parsed.flags[negated.name] = false;
-      continue;
+      return;
     }
     const question = questionByFlag.get(name) ?? unknownFlag(name);
     if (question.kind === 'boolean') {
       if (inline === undefined || inline === 'true') parsed.flags[question.name] = true;
       else if (inline === 'false') parsed.flags[question.name] = false;
       else throw new UsageError(`Option --${name} is true or false, not ${JSON.stringify(inline)}.`);
-      continue;
+      return;
     }
-    parsed.flags[question.name] = takeValue(question.kind === 'port' ? 'PORT' : 'VALUE');
-  }
+    parsed.flags[question.name] = value(question.kind === 'port' ? 'PORT' : 'VALUE');
+  });
   if (positionals.length > 1) {
     throw new UsageError(
       `Expected one project name, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}. ` +

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { RawAnswers } from './answers.js';
+import { scanArgs } from './argv.js';
 import type { Io } from './cli.js';
 import { ExitCode, exitCodeFor, UsageError } from './errors.js';
 import { packageVersion } from './package-root.js';
@@ -43,36 +44,16 @@ interface ParsedCommand {
 function parseCommand(command: ProjectCommand, argv: readonly string[]): ParsedCommand {
   const known = commandOptions[command];
   const options = new Map<string, string[]>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
+  const alias = (letter: string) => Object.keys(known).find((key) => known[key]!.alias === letter);
+  const positionals = scanArgs(argv, alias, ({ name, inline, value }) => {
+    const option = known[name];
+    if (!option) {
+      const hint = closest(name, Object.keys(known));
+      throw new UsageError(`Unknown option --${name} for ${command}.${hint ? ` Did you mean --${hint}?` : ''} See create-ml-project ${command} --help.`);
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
-    const short = /^-([a-zA-Z])$/.exec(arg)?.[1];
-    const name = short ? Object.keys(known).find((key) => known[key]!.alias === short) : match?.[1];
-    if (!name || !known[name]) {
-      const hint = match ? closest(match[1]!, Object.keys(known)) : undefined;
-      throw new UsageError(`Unknown option ${arg} for ${command}.${hint ? ` Did you mean --${hint}?` : ''} See create-ml-project ${command} --help.`);
-    }
-    const option = known[name]!;
-    let value = '';
-    if (option.value) {
-      const next = argv[i + 1];
-      if (match?.[2] !== undefined) value = match[2];
-      else if (next !== undefined && !next.startsWith('--')) value = argv[++i]!;
-      else throw new UsageError(`Option --${name} needs a value: --${name} ${option.value}.`);
-    } else if (match?.[2] !== undefined) {
-      throw new UsageError(`Option --${name} takes no value.`);
-    }
-    options.set(name, [...(options.get(name) ?? []), value]);
-  }
+    if (!option.value && inline !== undefined) throw new UsageError(`Option --${name} takes no value.`);
+    options.set(name, [...(options.get(name) ?? []), option.value ? value(option.value) : '']);
+  });
   if (positionals.length > 1) {
     throw new UsageError(`create-ml-project ${command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}.`);
   }

@@ -262,6 +262,13 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toContain('Did you mean --dry-run?');
     expect(snapshot(project)).toEqual(before);
+
+    edit(project, '.yo-rc.json', (t) => t.replace('"jupyterPort": 8888', '"jupyterPort": "88 88"'));
+    git(project, 'commit', '-qam', 'A typo');
+    const typo = await run(['update'], project);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Invalid jupyterPort "88 88"');
+    expect(typo.stderr).toContain('(from "jupyterPort" in .yo-rc.json; fix it there or pass --set jupyterPort=VALUE)');
   });
 
   it('--dry-run lists what would change, predicts conflicts, and writes nothing, not even git objects', async () => {
@@ -303,6 +310,12 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(noGit.code).toBe(2);
     expect(noGit.stderr).toContain('is not in a git repository');
     expect(noGit.stderr).toContain('git init -b main && git add -A');
+
+    const unborn = await generate(tempDir(), 'churn', { args: ['--no-git'] });
+    git(unborn, 'init', '-q', '-b', 'main');
+    const noCommit = await run(['update'], unborn, { bin: v2 });
+    expect(noCommit.code).toBe(2);
+    expect(noCommit.stderr).toContain('no commits yet');
 
     const project = await generate(tempDir());
     git(project, 'checkout', '-q', '--detach');
