@@ -211,8 +211,10 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
     );
     await refuseToReplaceUntracked(project.dir, plan);
 
+    if (request.signal.aborted) throw new InterruptedError('Interrupted: nothing was changed.');
     if (request.dryRun) {
       const conflicts = await predictConflicts(git, plan, { base: base.entries, ours, theirs: theirs.entries });
+      if (request.signal.aborted) throw new InterruptedError('Interrupted.');
       out(`Dry run: the update (${from}) would change ${plan.length} ${plan.length === 1 ? 'file' : 'files'}; nothing was changed.`);
       for (const line of describeOutcome({ plan, conflicts }, true)) out(line);
       return 0;
