@@ -271,6 +271,18 @@ describe.concurrent('ml-project up and friends', () => {
     expect(s.calls().some((c) => /down/.test(c))).toBe(false);
   });
 
+  it('Ctrl-C with part of the stack there before: exit 130, only the new containers removed, and says so', async () => {
+    const s = await setup({ serveAfterUp: false });
+    writeFileSync(s.stackFile, 'c-bash\n');
+    s.engine.onInspect = () => {
+      if (readFileSync(s.stackFile, 'utf8').split('\n').filter(Boolean).length > 1) s.interrupt.abort();
+    };
+    const result = await s.run(['up', '--timeout', '30']);
+    expect(result.code).toBe(ExitCode.interrupted);
+    expect(result.stderr).toContain('Interrupted: the stack is as it was (2 containers this run created removed).');
+    expect(s.engine.removed.sort()).toEqual(['c-jupyter', 'c-mlflow']);
+  });
+
   it('start with nothing created says to run make create-container', async () => {
     const s = await setup();
     const result = await s.run(['start']);

@@ -28,17 +28,30 @@ export interface UpOptions {
 }
 
 /** Undo this run: remove containers it created, stop services it started; all of it if nothing existed before. */
-async function cleanUp(compose: Compose, engine: Engine, before: ContainerState[]): Promise<void> {
+/** Takes the stack back to how `before` found it; says what that took. */
+async function cleanUp(compose: Compose, engine: Engine, before: ContainerState[]): Promise<string> {
   if (before.length === 0) {
     await compose.run(['down', '--remove-orphans'], { timeoutMs: 120_000 });
-    return;
+    return 'the containers this run created were removed.';
   }
   const known = new Map(before.map((c) => [c.id, c]));
+  let removed = 0;
+  let stopped = 0;
   for (const c of await listStack(compose, engine).catch(() => [])) {
     const old = known.get(c.id);
-    if (!old) await engine.removeContainer(c.id).catch(() => undefined);
-    else if (!old.running && c.running && c.service) await compose.run(['stop', c.service], { timeoutMs: 60_000 });
+    if (!old) {
+      await engine.removeContainer(c.id).catch(() => undefined);
+      removed++;
+    } else if (!old.running && c.running && c.service) {
+      await compose.run(['stop', c.service], { timeoutMs: 60_000 });
+      stopped++;
+    }
   }
+  const done = [
+    ...(removed ? [`${removed} ${removed === 1 ? 'container' : 'containers'} this run created removed`] : []),
+    ...(stopped ? [`${stopped} it started stopped again`] : []),
+  ];
+  return done.length ? `the stack is as it was (${done.join(', ')}).` : 'the stack is as it was.';
 }
 
 /** The port in a compose/engine "port is already allocated" message, as one of the project's settings. */
@@ -60,6 +73,8 @@ async function pickImage(engine: Engine, project: Project, flag: GpuFlag) {
   }
   throw new FailureError(`The image ${image} is not built yet. Run: make init  (or: ml-project build${flag === 'auto' ? '' : ` --gpu ${flag}`})`);
 }
+
+const INTERRUPTED: unique symbol = Symbol('interrupted');
 
 export async function up(ctx: RunnerContext, options: UpOptions): Promise<number> {
   let project = requireProject(ctx.cwd, ctx.env);
@@ -97,11 +112,11 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     }
   }
 
-  const fail = async (error: Error): Promise<never> => {
-    await cleanUp(compose, engine, before);
-    throw error;
+  const fail = async (error: Error | typeof INTERRUPTED): Promise<never> => {
+    const undone = await cleanUp(compose, engine, before);
+    throw error === INTERRUPTED ? new InterruptedError(`Interrupted: ${undone}`) : error;
   };
-  const interrupted = () => new InterruptedError('Interrupted: the containers this run created were removed.');
+  const interrupted = (): typeof INTERRUPTED => INTERRUPTED;
   if (ctx.signal.aborted) throw new InterruptedError('Interrupted: nothing was started.');
   const args = options.mode === 'up' ? ['up', '-d', '--remove-orphans'] : ['start'];
   line(ctx.stdout, `Starting the stack (${tool.command.join(' ')} ${files.map((f) => `-f ${f}`).join(' ')} ${args.join(' ')})`);
