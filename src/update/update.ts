@@ -21,7 +21,7 @@ import { loadTemplates } from '../templates.js';
 import { GitCommandError, type Git } from './git-exec.js';
 import { describeOutcome, planUpdate, type PlanItem, type Tree } from './plan.js';
 import { publishedCommand, renderPublished } from './published.js';
-import { checkIdentity, checkReady, creationYear, findProject, openRepository, recordedVersion, type Head } from './repository.js';
+import { checkIdentity, checkReady, creationYear, findProject, openRepository, recordedVersion, type Head, type Project } from './repository.js';
 import { findTemplateCommit, readTree, writeTemplateCommit } from './template-commits.js';
 import { compareVersions } from './version-order.js';
 
@@ -126,6 +126,68 @@ function projectPath(prefix: string, path: string): string {
   return prefix ? `${prefix}/${path}` : path;
 }
 
+function refuseNewer(projectVersion: string, version: string): void {
+  if (compareVersions(projectVersion, version) <= 0) return;
+  throw new UsageError(
+    `This project was made with create-ml-project ${projectVersion}, newer than this ${version}. ` +
+      `Update with that version or a later one: ${publishedCommand(projectVersion, 'update')}`,
+  );
+}
+
+interface Base {
+  commit: string;
+  tree: string;
+  version: string;
+  entries: Tree;
+  /** Found in the history, rather than rendered again. */
+  recorded: boolean;
+}
+
+interface BaseContext {
+  prefix: string;
+  project: Project;
+  recorded: string | undefined;
+  version: string;
+  render: (answers: Answers, version: string) => RenderedProject;
+  out: (line?: string) => void;
+}
+
+/**
+ * The render the project's files came from: the newest template commit in the
+ * history, or else the recorded version's render of the recorded answers,
+ * written as a template commit of its own.
+ */
+async function findBase(git: Git, ctx: BaseContext): Promise<Base> {
+  const found = await findTemplateCommit(git, ctx.prefix);
+  if (found) {
+    refuseNewer(found.version, ctx.version);
+    return { ...found, entries: await readTree(git, found.commit, ctx.prefix), recorded: true };
+  }
+  const { recorded } = ctx;
+  if (!recorded) {
+    throw new UsageError(
+      'The project\'s .yo-rc.json records no generator version, and its history has no template commit to start from. ' +
+        'Add "version": "<the create-ml-project version that made it>" to its create-ml-project entry and commit it.',
+    );
+  }
+  const stored = ctx.project.stored.answers;
+  let rendered: RenderedProject;
+  if (recorded === ctx.version) {
+    rendered = ctx.render(await resolveAnswers({ file: stored, fileName: '.yo-rc.json', mode: 'yes', sourceNames }), recorded);
+  } else {
+    ctx.out(`No template commit of ${recorded} in the history: rendering it with ${publishedCommand(recorded, '')}...`);
+    rendered = await renderPublished(recorded, stored);
+  }
+  const written = await writeTemplateCommit(git, {
+    project: rendered,
+    prefix: ctx.prefix,
+    version: recorded,
+    parents: [],
+    subject: `create-ml-project ${recorded} template, as recorded in .yo-rc.json`,
+  });
+  return { ...written, recorded: false };
+}
+
 export async function runUpdate(request: UpdateRequest): Promise<number> {
   const { out } = request;
   const project = await findProject(request.cwd);
@@ -138,12 +200,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
   if (!request.dryRun) await checkIdentity(repository.git);
 
   const recorded = recordedVersion(project);
-  if (recorded && compareVersions(recorded, request.version) > 0) {
-    throw new UsageError(
-      `This project was made with create-ml-project ${recorded}, newer than this ${request.version}. ` +
-        `Update with that version or a later one: ${publishedCommand(recorded, 'update')}`,
-    );
-  }
+  if (recorded) refuseNewer(recorded, request.version);
   const answers = await newAnswers(request, project.stored.answers);
   if (request.signal.aborted) throw new InterruptedError('Interrupted: nothing was changed.');
 
@@ -154,41 +211,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
     const templates = await loadTemplates(request.templatesDir);
     const render = (a: Answers, version: string) => renderProject(a, templates, { year, generatorVersion: version });
 
-    // The base: the render this project's files came from.
-    const found = await findTemplateCommit(git, prefix);
-    let base: { commit: string; tree: string; version: string; entries: Tree; recorded: boolean };
-    if (found) {
-      if (compareVersions(found.version, request.version) > 0) {
-        throw new UsageError(
-          `This project was last rendered by create-ml-project ${found.version}, newer than this ${request.version}. ` +
-            `Update with that version or a later one: ${publishedCommand(found.version, 'update')}`,
-        );
-      }
-      base = { ...found, entries: await readTree(git, found.commit, prefix), recorded: true };
-    } else {
-      if (!recorded) {
-        throw new UsageError(
-          'The project\'s .yo-rc.json records no generator version, and its history has no template commit to start from. ' +
-            'Add "version": "<the create-ml-project version that made it>" to its create-ml-project entry and commit it.',
-        );
-      }
-      let rendered: RenderedProject;
-      if (recorded === request.version) {
-        rendered = render(await resolveAnswers({ file: project.stored.answers, fileName: '.yo-rc.json', mode: 'yes', sourceNames }), recorded);
-      } else {
-        out(`No template commit of ${recorded} in the history: rendering it with ${publishedCommand(recorded, '')}...`);
-        rendered = await renderPublished(recorded, project.stored.answers);
-      }
-      const written = await writeTemplateCommit(git, {
-        project: rendered,
-        prefix,
-        version: recorded,
-        parents: [],
-        subject: `create-ml-project ${recorded} template, as recorded in .yo-rc.json`,
-      });
-      base = { ...written, recorded: false };
-    }
-
+    const base = await findBase(git, { prefix, project, recorded, version: request.version, render, out });
     const theirs = await writeTemplateCommit(git, {
       project: render(answers, request.version),
       prefix,
@@ -248,7 +271,7 @@ interface MergeInput {
   git: Git;
   prefix: string;
   head: Head;
-  base: { commit: string; version: string; recorded: boolean };
+  base: Base;
   theirs: { commit: string };
   plan: PlanItem[];
   answers: Answers;
