@@ -40,6 +40,19 @@ const inlineManifests = {
     });
   },
 };
+// src/prompts.ts asks the first question before Yeoman is loaded: with the
+// inquirer package that Yeoman's adapter imports, whatever node_modules holds.
+const adapterInquirer = {
+  name: 'adapter-inquirer',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^inquirer$/ }, async (args) => {
+      if (args.pluginData === 'real' || !args.importer.startsWith(join(root, 'src'))) return undefined;
+      const adapter = await plugin.resolve('@yeoman/adapter', { resolveDir: join(root, 'node_modules', 'yeoman-environment'), kind: 'import-statement', pluginData: 'real' });
+      if (adapter.errors.length > 0) throw new Error("@yeoman/adapter not found from yeoman-environment: update scripts/build.mjs.");
+      return plugin.resolve('inquirer', { resolveDir: adapter.path.slice(0, adapter.path.lastIndexOf(`${sep}dist${sep}`)), kind: args.kind, pluginData: 'real' });
+    });
+  },
+};
 const outdir = join(root, 'dist');
 // The tsc layout of earlier builds goes; files of the previous bundle stay until the new one is written (below).
 rmSync(join(outdir, 'src'), { recursive: true, force: true });
@@ -110,7 +123,7 @@ const { metafile } = await build({
       'var __dirname = __cmpDirname(__filename);',
     ].join('\n'),
   },
-  plugins: [inlineManifests, trimmed],
+  plugins: [inlineManifests, trimmed, adapterInquirer],
   minify: true,
   // Error and class names stay as written: code compares them (ExitPromptError and the like).
   keepNames: true,

@@ -23,6 +23,8 @@ export interface AppOptions {
   templatesDir?: string;
   /** The user's git identity, when the caller started reading it already. */
   gitIdentity?: Promise<GitIdentity>;
+  /** The answer to the first question, when the caller asked it before Yeoman was loaded. */
+  early?: { name: string; value: unknown };
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
   outcome: { answers?: Answers; target?: string; writing?: boolean; written?: WriteResult; git?: GitOutcome };
@@ -42,6 +44,7 @@ export default class AppGenerator extends Generator {
 
   async prompting(): Promise<void> {
     const { mode, force, flags, file, fileName, outcome, gitIdentity } = this.options;
+    let { early } = this.options;
     // The project folder is created in the environment's working folder.
     const cwd = this.env.cwd;
     const identity = await (gitIdentity ?? readGitIdentity(cwd));
@@ -52,6 +55,11 @@ export default class AppGenerator extends Generator {
       mode,
       context: { gitUserName: identity.name, gitUserEmail: identity.email },
       ask: async (question, defaultValue, answers) => {
+        if (early?.name === question.name) {
+          const { value } = early;
+          early = undefined;
+          return value;
+        }
         const reply = await this.prompt([toPrompt(question, defaultValue, answers) as never]);
         return reply[question.name];
       },
