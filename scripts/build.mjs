@@ -96,6 +96,20 @@ const trimmed = {
       if (from && !from.test(args.importer)) return undefined;
       return { path: args.path, namespace: 'left-out' };
     });
+    // ora, which Yeoman's adapter creates for progress spinners it never shows
+    // here, imports string-width, whose module sets up an Intl.Segmenter and
+    // Unicode property expressions (some 30 ms): that module is evaluated at the
+    // first width measured (a bundled require is evaluated when first called).
+    plugin.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real' || !/[\\/]node_modules[\\/]ora[\\/]/.test(args.importer)) return undefined;
+      const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      return { path: real.path, namespace: 'lazy-width' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(...args) { real ??= require(${JSON.stringify(args.path)}).default; return real(...args); }`,
+      loader: 'js',
+      resolveDir: root,
+    }));
     // The adapter package exports its test adapter (with a prompt module of its own) beside the real one.
     plugin.onResolve({ filter: /^\.\/testing\/index\.js$/ }, (args) => {
       if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]index\.js$/.test(args.importer)) return undefined;
