@@ -3,7 +3,9 @@
  * yeoman-environment, reports, and is the one place where errors become
  * messages and exit codes.
  */
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../generators/app/index.js';
 import { helpText, parseArgs } from './args.js';
@@ -33,6 +35,23 @@ async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator
   env.register(AppGenerator, { namespace, packagePath: packageRoot(), resolved: fileURLToPath(import.meta.url) });
   const generator = await env.create(namespace, { generatorOptions: options as never });
   await env.runGenerator(generator);
+}
+
+/**
+ * Whether Yeoman's first prompt would get as far as asking: before it asks, it
+ * reads the answers stored in the working folder's .yo-rc.json and the
+ * user's ~/.yo-rc-global.json, and fails on one it cannot parse. Then the
+ * question is left to Yeoman, which reports that as it always has.
+ */
+function yeomanConfigReadable(cwd: string): boolean {
+  for (const file of [join(cwd, '.yo-rc.json'), join(homedir(), '.yo-rc-global.json')]) {
+    try {
+      JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -108,7 +127,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
     // git runs while Yeoman loads: its answer is there by the time the defaults need it.
     const gitIdentity = readGitIdentity(io.cwd);
-    const first = firstAsked(mode, flags, file);
+    const asked = firstAsked(mode, flags, file);
+    const first = asked && yeomanConfigReadable(io.cwd) ? asked : undefined;
     const { loaded, early } = first ? await askFirst(first, io.cwd, gitIdentity) : { loaded: loadGenerator(), early: undefined };
     await runGenerator(io.cwd, loaded, {
       mode,

@@ -85,4 +85,13 @@ describe('interactive run', () => {
     expect(result.code).toBe(130);
     expect(result.transcript).not.toMatch(/Project name/);
   });
+
+  it('leaves the first question to Yeoman when a .yo-rc.json it reads first does not parse: the error comes before any question', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, '.yo-rc.json'), '{ broken');
+    const result = runOnPty([], [], cwd);
+    expect(result.code).toBe(1);
+    expect(result.transcript).toMatch(/Could not parse JSON in file/);
+    expect(result.transcript).not.toMatch(/Project name/);
+  });
 });
