@@ -35,7 +35,9 @@ export default class AppGenerator extends Generator {
 
   constructor(args: string[], options: Generator['options'] & AppOptions) {
     // The generated project is Python: there is no npm install to run or announce.
-    super(args, options, { customInstallTask: true });
+    // The files are written by writeProject, not through Yeoman's in-memory file
+    // system (which only ever holds the config files Yeoman read): no commit to run.
+    super(args, options, { customInstallTask: true, customCommitTask: true });
     // Failures are reported once, by the CLI; Yeoman's own "error while running" line would repeat them.
     const adapterLog = this.log;
     const log = ((...parts: Parameters<typeof adapterLog>) => adapterLog(...parts)) as typeof adapterLog;
