@@ -86,6 +86,8 @@ const left = {
   'normalize-package-data': { exports: ['default'] },
   'simple-git': { exports: ['CheckRepoActions', 'CleanOptions', 'simpleGit'], from: /[\\/]node_modules[\\/]yeoman-generator[\\/]/ },
   '@yeoman/adapter/testing': { exports: [] },
+  // The conflicter serves Yeoman's commit of its in-memory files, which the generator turns off (customCommitTask).
+  '@yeoman/conflicter': { exports: ['createConflicterTransform', 'createYoResolveTransform', 'forceYoFiles'], from: /[\\/]node_modules[\\/]yeoman-environment[\\/]/ },
 };
 const trimmed = {
   name: 'trimmed',
@@ -110,6 +112,17 @@ const trimmed = {
       loader: 'js',
       resolveDir: root,
     }));
+    // ora takes its default spinners (dots, or line without Unicode) from
+    // cli-spinners; Yeoman's adapter names no other: the rest of the list stays out.
+    plugin.onResolve({ filter: /^cli-spinners$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]ora[\\/]/.test(args.importer)) return undefined;
+      return { path: 'cli-spinners', namespace: 'default-spinners' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'default-spinners' }, () => {
+      const { dots, line } = JSON.parse(readFileSync(join(root, 'node_modules', 'cli-spinners', 'spinners.json'), 'utf8'));
+      if (!dots || !line) throw new Error('cli-spinners has no dots or line spinner: update scripts/build.mjs.');
+      return { contents: `export default ${JSON.stringify({ dots, line })};`, loader: 'js' };
+    });
     // The adapter package exports its test adapter (with a prompt module of its own) beside the real one.
     plugin.onResolve({ filter: /^\.\/testing\/index\.js$/ }, (args) => {
       if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]index\.js$/.test(args.importer)) return undefined;
