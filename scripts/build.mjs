@@ -79,23 +79,25 @@ const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version':
 // normalize-package-data serves read-package-up's normalize option, which
 // yeoman-generator turns off; simple-git is yeoman-generator's this.simpleGit
 // (src/git.ts loads its own copy when a run commits).
+/** Files inside one of these packages (for an import that is left out only there). */
+const yeoman = (...names) => new RegExp(`[\\\\/]node_modules[\\\\/](${names.map((name) => name.replace('/', '[\\\\/]')).join('|')})[\\\\/]`);
 const left = {
-  execa: { exports: ['execa', 'execaCommand', 'execaCommandSync', 'execaSync'] },
-  commander: { exports: ['Command', 'Option'] },
-  globby: { exports: ['globbySync'] },
-  'normalize-package-data': { exports: ['default'] },
-  'simple-git': { exports: ['CheckRepoActions', 'CleanOptions', 'simpleGit'], from: /[\\/]node_modules[\\/]yeoman-generator[\\/]/ },
-  '@yeoman/adapter/testing': { exports: [] },
+  execa: { exports: ['execa', 'execaCommand', 'execaCommandSync', 'execaSync'], from: yeoman('yeoman-environment', 'yeoman-generator') },
+  commander: { exports: ['Command', 'Option'], from: yeoman('yeoman-environment') },
+  globby: { exports: ['globbySync'], from: yeoman('yeoman-environment') },
+  'normalize-package-data': { exports: ['default'], from: yeoman('read-pkg') },
+  'simple-git': { exports: ['CheckRepoActions', 'CleanOptions', 'simpleGit'], from: yeoman('yeoman-generator') },
+  '@yeoman/adapter/testing': { exports: [], from: yeoman('@yeoman/adapter') },
   // The conflicter serves Yeoman's commit of its in-memory files, which the generator turns off (customCommitTask).
-  '@yeoman/conflicter': { exports: ['createConflicterTransform', 'createYoResolveTransform', 'forceYoFiles'], from: /[\\/]node_modules[\\/]yeoman-environment[\\/]/ },
+  '@yeoman/conflicter': { exports: ['createConflicterTransform', 'createYoResolveTransform', 'forceYoFiles'], from: yeoman('yeoman-environment') },
 };
 const trimmed = {
   name: 'trimmed',
   setup(plugin) {
     plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, () => ({ path: 'installer', namespace: 'trimmed' }));
     plugin.onResolve({ filter: new RegExp(`^(${Object.keys(left).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
-      const { from } = left[args.path];
-      if (from && !from.test(args.importer)) return undefined;
+      // Only where the named Yeoman package imports it: anywhere else it is bundled as usual.
+      if (!left[args.path].from.test(args.importer)) return undefined;
       return { path: args.path, namespace: 'left-out' };
     });
     // ora, which Yeoman's adapter creates for progress spinners it never shows
