@@ -58,7 +58,7 @@ function yeomanConfigReadable(cwd: string): boolean {
  * Asks the first question before Yeoman is loaded, and loads Yeoman while
  * the user answers it; the generator takes the answer when its turn comes.
  */
-async function askFirst(question: Question, cwd: string, gitIdentity: Promise<GitIdentity>) {
+async function askFirst(question: Question, gitIdentity: Promise<GitIdentity>) {
   let shown!: () => void;
   const loaded = new Promise<void>((resolve) => (shown = resolve)).then(loadGenerator);
   // Awaited in runGenerator; a Ctrl-C at the prompt ends the run before that.
@@ -129,7 +129,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const gitIdentity = readGitIdentity(io.cwd);
     const asked = firstAsked(mode, flags, file);
     const first = asked && yeomanConfigReadable(io.cwd) ? asked : undefined;
-    const { loaded, early } = first ? await askFirst(first, io.cwd, gitIdentity) : { loaded: loadGenerator(), early: undefined };
+    const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
     await runGenerator(io.cwd, loaded, {
       mode,
       force: args.force,
