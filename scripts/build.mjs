@@ -14,13 +14,17 @@ const root = resolve(import.meta.dirname, '..');
 /** name and version from a bundled package's own package.json, as a JavaScript expression. */
 const ownManifest = (name) => {
   const { version } = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
-  return JSON.stringify({ name, version });
+  return `(${JSON.stringify({ name, version })})`;
 };
 
 // Yeoman reads its own package.json next to its files, which in the bundle are
-// not there: the reads become the values. A changed source fails the build.
+// not there: the reads become the values. yeoman-generator hands all of lodash
+// to generators as this._, which ours does not use: an empty object instead
+// (its own modules import the few lodash functions they call). A changed
+// source fails the build.
 const inlined = [
   ['yeoman-generator/dist/generator.js', "JSON.parse(readFileSync(pathJoin(_dirname, '../package.json'), 'utf8'))", ownManifest('yeoman-generator')],
+  ['yeoman-generator/dist/generator.js', "import * as _ from 'lodash-es';", 'const _ = Object.freeze({});'],
   ['yeoman-environment/dist/module-lookup.js', "JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json')).toString())", ownManifest('yeoman-environment')],
   ['yeoman-environment/dist/environment-base.js', "require('../package.json')", ownManifest('yeoman-environment')],
 ];
@@ -34,9 +38,22 @@ const inlineManifests = {
       let contents = readFileSync(args.path, 'utf8');
       for (const [suffix, from, to] of rules) {
         if (!contents.includes(from)) throw new Error(`${suffix} no longer contains ${from}: update scripts/build.mjs.`);
-        contents = contents.replace(from, `(${to})`);
+        contents = contents.replace(from, to);
       }
       return { contents, loader: 'js' };
+    });
+  },
+};
+// src/prompts.ts asks the first question before Yeoman is loaded: with the
+// inquirer package that Yeoman's adapter imports, whatever node_modules holds.
+const adapterInquirer = {
+  name: 'adapter-inquirer',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^inquirer$/ }, async (args) => {
+      if (args.pluginData === 'real' || !args.importer.startsWith(join(root, 'src'))) return undefined;
+      const adapter = await plugin.resolve('@yeoman/adapter', { resolveDir: join(root, 'node_modules', 'yeoman-environment'), kind: 'import-statement', pluginData: 'real' });
+      if (adapter.errors.length > 0) throw new Error("@yeoman/adapter not found from yeoman-environment: update scripts/build.mjs.");
+      return plugin.resolve('inquirer', { resolveDir: adapter.path.slice(0, adapter.path.lastIndexOf(`${sep}dist${sep}`)), kind: args.kind, pluginData: 'real' });
     });
   },
 };
@@ -55,10 +72,85 @@ rmSync(join(outdir, 'generators'), { recursive: true, force: true });
 // editor with its encodings; latest-version, with its HTTP client, for
 // generators that add npm dependencies).
 const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version': ['default'] };
+// Packages that Yeoman imports for features the CLI never uses, left out: each
+// export becomes a function that throws if it is ever called. execa runs
+// package managers and generators' spawnCommand; commander parses a
+// generator's own command line; globby looks generators up on disk;
+// normalize-package-data serves read-package-up's normalize option, which
+// yeoman-generator turns off; simple-git is yeoman-generator's this.simpleGit
+// (src/git.ts loads its own copy when a run commits).
+/** Files inside one of these packages (for an import that is left out only there). */
+const yeoman = (...names) => new RegExp(`[\\\\/]node_modules[\\\\/](${names.map((name) => name.replace('/', '[\\\\/]')).join('|')})[\\\\/]`);
+const left = {
+  execa: { exports: ['execa', 'execaCommand', 'execaCommandSync', 'execaSync'], from: yeoman('yeoman-environment', 'yeoman-generator') },
+  commander: { exports: ['Command', 'Option'], from: yeoman('yeoman-environment') },
+  globby: { exports: ['globbySync'], from: yeoman('yeoman-environment') },
+  'normalize-package-data': { exports: ['default'], from: yeoman('read-pkg') },
+  'simple-git': { exports: ['CheckRepoActions', 'CleanOptions', 'simpleGit'], from: yeoman('yeoman-generator') },
+  '@yeoman/adapter/testing': { exports: [], from: yeoman('@yeoman/adapter') },
+  // The conflicter serves Yeoman's commit of its in-memory files, which the generator turns off (customCommitTask).
+  '@yeoman/conflicter': { exports: ['createConflicterTransform', 'createYoResolveTransform', 'forceYoFiles'], from: yeoman('yeoman-environment') },
+};
 const trimmed = {
   name: 'trimmed',
   setup(plugin) {
     plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, () => ({ path: 'installer', namespace: 'trimmed' }));
+    plugin.onResolve({ filter: new RegExp(`^(${Object.keys(left).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
+      // Only where the named Yeoman package imports it: anywhere else it is bundled as usual.
+      if (!left[args.path].from.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'left-out' };
+    });
+    // ora, which Yeoman's adapter creates for progress spinners it never shows
+    // here, imports string-width, whose module sets up an Intl.Segmenter and
+    // Unicode property expressions (some 30 ms): that module is evaluated at the
+    // first width measured (a bundled require is evaluated when first called).
+    plugin.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real' || !/[\\/]node_modules[\\/]ora[\\/]/.test(args.importer)) return undefined;
+      const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      return { path: real.path, namespace: 'lazy-width' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(...args) { real ??= require(${JSON.stringify(args.path)}).default; return real(...args); }`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+    // ora takes its default spinners (dots, or line without Unicode) from
+    // cli-spinners; Yeoman's adapter names no other: the rest of the list stays out.
+    plugin.onResolve({ filter: /^cli-spinners$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]ora[\\/]/.test(args.importer)) return undefined;
+      return { path: 'cli-spinners', namespace: 'default-spinners' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'default-spinners' }, () => {
+      const { dots, line } = JSON.parse(readFileSync(join(root, 'node_modules', 'cli-spinners', 'spinners.json'), 'utf8'));
+      if (!dots || !line) throw new Error('cli-spinners has no dots or line spinner: update scripts/build.mjs.');
+      return { contents: `export default ${JSON.stringify({ dots, line })};`, loader: 'js' };
+    });
+    // The adapter package exports its test adapter (with a prompt module of its own) beside the real one.
+    plugin.onResolve({ filter: /^\.\/testing\/index\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]index\.js$/.test(args.importer)) return undefined;
+      return { path: '@yeoman/adapter/testing', namespace: 'left-out' };
+    });
+    // Yeoman's adapter makes its prompt module when it is created: inquirer and
+    // its prompts are loaded at the first prompt instead (a run with --yes asks
+    // nothing; an interactive one has loaded them for its first question).
+    plugin.onResolve({ filter: /^\.\/inquirer\.js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]adapter\.js$/.test(args.importer)) return undefined;
+      return { path: join(args.resolveDir, args.path), namespace: 'lazy-prompt' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-prompt' }, (args) => {
+      const contents = [
+        'export const createAdapterPromptModule = (parameter) => {',
+        '  let module;',
+        `  return (questions, answers) => (module ??= import(${JSON.stringify(args.path)}).then((real) => real.createAdapterPromptModule(parameter))).then((prompt) => prompt(questions, answers));`,
+        '};',
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: root };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => {
+      const fail = `function () { throw new Error(${JSON.stringify(`create-ml-project leaves ${args.path} out of its bundle.`)}); }`;
+      const contents = left[args.path].exports.map((name) => (name === 'default' ? `export default ${fail};` : `export const ${name} = ${fail};`)).join('\n') || 'export {};';
+      return { contents, loader: 'js' };
+    });
     plugin.onResolve({ filter: /^rxjs$/ }, async (args) => {
       if (args.pluginData === 'real') return undefined;
       const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
@@ -110,7 +202,7 @@ const { metafile } = await build({
       'var __dirname = __cmpDirname(__filename);',
     ].join('\n'),
   },
-  plugins: [inlineManifests, trimmed],
+  plugins: [inlineManifests, trimmed, adapterInquirer],
   minify: true,
   // Error and class names stay as written: code compares them (ExitPromptError and the like).
   keepNames: true,

@@ -3,14 +3,18 @@
  * yeoman-environment, reports, and is the one place where errors become
  * messages and exit codes.
  */
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../generators/app/index.js';
 import { helpText, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, UsageError } from './errors.js';
-import { readGitIdentity } from './git.js';
+import { readGitIdentity, type GitIdentity } from './git.js';
 import { packageRoot, packageVersion } from './package-root.js';
 import type { Mode } from './answers.js';
+import { askOnTerminal, firstAsked } from './prompts.js';
+import type { Question } from './questions.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -19,16 +23,50 @@ export interface Io {
   cwd: string;
 }
 
-async function runGenerator(cwd: string, options: AppOptions): Promise<void> {
-  const [{ createEnv }, { default: AppGenerator }] = await Promise.all([
-    import('yeoman-environment'),
-    import('../generators/app/index.js'),
-  ]);
+/** Yeoman's environment and the generator, loaded together (their chunks share most of the code). */
+function loadGenerator() {
+  return Promise.all([import('yeoman-environment'), import('../generators/app/index.js')]);
+}
+
+async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator>, options: AppOptions): Promise<void> {
+  const [{ createEnv }, { default: AppGenerator }] = await loaded;
   const env = createEnv({ cwd, skipInstall: true });
   const namespace = 'ml-project:app';
   env.register(AppGenerator, { namespace, packagePath: packageRoot(), resolved: fileURLToPath(import.meta.url) });
   const generator = await env.create(namespace, { generatorOptions: options as never });
   await env.runGenerator(generator);
+}
+
+/**
+ * Whether Yeoman's first prompt would get as far as asking: before it asks, it
+ * reads the answers stored in the working folder's .yo-rc.json and the
+ * user's ~/.yo-rc-global.json, and fails on one it cannot parse. Then the
+ * question is left to Yeoman, which reports that as it always has.
+ */
+function yeomanConfigReadable(cwd: string): boolean {
+  for (const file of [join(cwd, '.yo-rc.json'), join(homedir(), '.yo-rc-global.json')]) {
+    try {
+      JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Asks the first question before Yeoman is loaded, and loads Yeoman while
+ * the user answers it; the generator takes the answer when its turn comes.
+ */
+async function askFirst(question: Question, gitIdentity: Promise<GitIdentity>) {
+  let shown!: () => void;
+  const loaded = new Promise<void>((resolve) => (shown = resolve)).then(loadGenerator);
+  // Awaited in runGenerator; a Ctrl-C at the prompt ends the run before that.
+  loaded.catch(() => undefined);
+  const identity = await gitIdentity;
+  const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, shown);
+  shown();
+  return { loaded, early: { name: question.name, value } };
 }
 
 function report(io: Io, outcome: AppOptions['outcome']): void {
@@ -96,7 +134,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
     // git runs while Yeoman loads: its answer is there by the time the defaults need it.
     const gitIdentity = readGitIdentity(io.cwd);
-    await runGenerator(io.cwd, {
+    const asked = firstAsked(mode, flags, file);
+    const first = asked && yeomanConfigReadable(io.cwd) ? asked : undefined;
+    const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
+    await runGenerator(io.cwd, loaded, {
       mode,
       force: args.force,
       flags,
@@ -104,6 +145,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       fileName: args.answersFile,
       generatorVersion: version,
       gitIdentity,
+      early,
       signal: controller.signal,
       outcome,
     });

@@ -1,9 +1,11 @@
 /**
- * A question as an inquirer prompt (through Yeoman's adapter). The prompt
- * validates with the question's own parse, so a typo is caught on the spot.
+ * A question as an inquirer prompt (through Yeoman's adapter, or before
+ * Yeoman is loaded for the first question). The prompt validates with the
+ * question's own parse, so a typo is caught on the spot.
  */
+import type { Mode, RawAnswers } from './answers.js';
 import { ValidationError } from './errors.js';
-import type { Answers, Question } from './questions.js';
+import { questions, type Answers, type Question } from './questions.js';
 
 export interface PromptDefinition {
   type: 'input' | 'select' | 'confirm';
@@ -38,4 +40,33 @@ export function toPrompt(question: Question, defaultValue: unknown, answers: Par
       }
     },
   };
+}
+
+/**
+ * The question a run asks first, when it will be asked: an interactive run
+ * with no value for it from a flag or the answers file (answers stored in the
+ * target are read only once the project name is known, so none apply to it).
+ * The CLI asks it while Yeoman is still loading.
+ */
+export function firstAsked(mode: Mode, flags: RawAnswers, file: RawAnswers | undefined): Question | undefined {
+  const [first] = questions;
+  if (mode !== 'interactive' || !first) return undefined;
+  if (flags[first.name] !== undefined || file?.[first.name] !== undefined) return undefined;
+  if (first.when && !first.when({})) return undefined;
+  return first;
+}
+
+/**
+ * Asks one question on the terminal with a prompt module of the inquirer
+ * package that Yeoman's adapter uses, configured as the adapter configures
+ * its own: the same prompt, validation and answer. `onShown` runs once the
+ * prompt is on the screen.
+ */
+export async function askOnTerminal(question: Question, defaultValue: unknown, answers: Partial<Answers>, onShown: () => void): Promise<unknown> {
+  const { createPromptModule } = await import('inquirer');
+  const prompt = createPromptModule({ skipTTYChecks: true, input: process.stdin, output: process.stdout });
+  const reply = prompt([toPrompt(question, defaultValue, answers) as never]);
+  // The prompt draws itself on a later turn of the event loop (after a setImmediate): the turn after that.
+  setImmediate(() => setImmediate(onShown));
+  return ((await reply) as Record<string, unknown>)[question.name];
 }

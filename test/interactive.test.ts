@@ -3,7 +3,7 @@
  * defaults accepted with Enter, a choice moved with the arrow keys, a typo
  * caught on the spot, and Ctrl-C leaving nothing behind.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/generate.js';
@@ -66,5 +66,32 @@ describe('interactive run', () => {
     expect(second.code).toBe(2);
     expect(second.transcript).toMatch(/taken is not empty/);
     expect(second.transcript).not.toMatch(/Python package name/);
+  });
+
+  it('stops on Ctrl-C at the first question, asked while Yeoman loads, with exit 130', () => {
+    const cwd = tempDir();
+    const result = runOnPty([], [{ expect: 'Project name \\(the new folder\\) \\(my-project\\)', send: keys.ctrlC }], cwd);
+    expect(result.failed_step, result.transcript).toBeNull();
+    expect(result.code).toBe(130);
+    expect(result.transcript).toMatch(/Interrupted: nothing was written/);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('does not ask the project name when the answers file gives it', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'answers.yml'), 'projectName: from-file\n');
+    const result = runOnPty(['--answers', 'answers.yml'], [{ expect: 'Python package name \\(from_file\\)', send: keys.ctrlC }], cwd);
+    expect(result.failed_step, result.transcript).toBeNull();
+    expect(result.code).toBe(130);
+    expect(result.transcript).not.toMatch(/Project name/);
+  });
+
+  it('leaves the first question to Yeoman when a .yo-rc.json it reads first does not parse: the error comes before any question', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, '.yo-rc.json'), '{ broken');
+    const result = runOnPty([], [], cwd);
+    expect(result.code).toBe(1);
+    expect(result.transcript).toMatch(/Could not parse JSON in file/);
+    expect(result.transcript).not.toMatch(/Project name/);
   });
 });

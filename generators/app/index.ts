@@ -23,6 +23,8 @@ export interface AppOptions {
   templatesDir?: string;
   /** The user's git identity, when the caller started reading it already. */
   gitIdentity?: Promise<GitIdentity>;
+  /** The answer to the first question, when the caller asked it before Yeoman was loaded. */
+  early?: { name: string; value: unknown };
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
   outcome: { answers?: Answers; target?: string; writing?: boolean; written?: WriteResult; git?: GitOutcome };
@@ -33,7 +35,9 @@ export default class AppGenerator extends Generator {
 
   constructor(args: string[], options: Generator['options'] & AppOptions) {
     // The generated project is Python: there is no npm install to run or announce.
-    super(args, options, { customInstallTask: true });
+    // The files are written by writeProject, not through Yeoman's in-memory file
+    // system (which only ever holds the config files Yeoman read): no commit to run.
+    super(args, options, { customInstallTask: true, customCommitTask: true });
     // Failures are reported once, by the CLI; Yeoman's own "error while running" line would repeat them.
     const adapterLog = this.log;
     const log = ((...parts: Parameters<typeof adapterLog>) => adapterLog(...parts)) as typeof adapterLog;
@@ -42,6 +46,7 @@ export default class AppGenerator extends Generator {
 
   async prompting(): Promise<void> {
     const { mode, force, flags, file, fileName, outcome, gitIdentity } = this.options;
+    let { early } = this.options;
     // The project folder is created in the environment's working folder.
     const cwd = this.env.cwd;
     const identity = await (gitIdentity ?? readGitIdentity(cwd));
@@ -52,6 +57,11 @@ export default class AppGenerator extends Generator {
       mode,
       context: { gitUserName: identity.name, gitUserEmail: identity.email },
       ask: async (question, defaultValue, answers) => {
+        if (early?.name === question.name) {
+          const { value } = early;
+          early = undefined;
+          return value;
+        }
         const reply = await this.prompt([toPrompt(question, defaultValue, answers) as never]);
         return reply[question.name];
       },
