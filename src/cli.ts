@@ -38,20 +38,24 @@ async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator
 }
 
 /**
- * Whether Yeoman's first prompt would get as far as asking: before it asks, it
- * reads the answers stored in the working folder's .yo-rc.json and the
- * user's ~/.yo-rc-global.json, and fails on one it cannot parse. Then the
- * question is left to Yeoman, which reports that as it always has.
+ * Yeoman reads the working folder's .yo-rc.json and the user's
+ * ~/.yo-rc-global.json before anything else; one that does not parse is
+ * reported here, as the user's input it is, before any question.
  */
-function yeomanConfigReadable(cwd: string): boolean {
+function checkYeomanConfig(cwd: string): void {
   for (const file of [join(cwd, '.yo-rc.json'), join(homedir(), '.yo-rc-global.json')]) {
+    let text: string;
     try {
-      JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      JSON.parse(text);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      throw new UsageError(`${file} is not valid JSON (${(error as Error).message}). Yeoman reads it on every run: fix or remove it.`);
     }
   }
-  return true;
 }
 
 /**
@@ -134,8 +138,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
     // git runs while Yeoman loads: its answer is there by the time the defaults need it.
     const gitIdentity = readGitIdentity(io.cwd);
-    const asked = firstAsked(mode, flags, file);
-    const first = asked && yeomanConfigReadable(io.cwd) ? asked : undefined;
+    checkYeomanConfig(io.cwd);
+    const first = firstAsked(mode, flags, file);
     const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
     await runGenerator(io.cwd, loaded, {
       mode,

@@ -33,19 +33,22 @@ async function git(baseDir: string): Promise<SimpleGit> {
   return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } });
 }
 
-/** One `git config --get`: the value git would use, or nothing when unset, unreadable or git is missing. */
-function configValue(dir: string, key: string): Promise<string | undefined> {
+/** user.name and user.email as git would use them in `dir` (one `git config` call), or nothing when unset or git is missing. */
+export function readGitIdentity(dir: string): Promise<GitIdentity> {
   return new Promise((resolve) => {
-    execFile('git', ['config', '--get', key], { cwd: dir, timeout: BLOCK_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
-      resolve(error ? undefined : stdout.trim() || undefined);
+    const args = ['config', '--null', '--get-regexp', '^user\\.(name|email)$'];
+    execFile('git', args, { cwd: dir, timeout: BLOCK_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
+      const identity: GitIdentity = {};
+      // Later entries win, as in git: local config after global after system.
+      for (const entry of error ? [] : stdout.split('\0')) {
+        const [key, ...value] = entry.split('\n');
+        const text = value.join('\n').trim() || undefined;
+        if (key === 'user.name') identity.name = text;
+        if (key === 'user.email') identity.email = text;
+      }
+      resolve(identity);
     });
   });
-}
-
-/** user.name and user.email as git would use them in `dir`, or nothing when git is missing. */
-export async function readGitIdentity(dir: string): Promise<GitIdentity> {
-  const [name, email] = await Promise.all([configValue(dir, 'user.name'), configValue(dir, 'user.email')]);
-  return { name, email };
 }
 
 function firstLine(error: unknown): string {

@@ -211,6 +211,16 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect(readFileSync(join(parent, '.yo-rc.json'), 'utf8')).toBe(parentRc);
   });
 
+  it('a ~/.yo-rc-global.json that does not parse: exit 2 naming it, nothing written', async () => {
+    const home = tempDir('cmp-home-');
+    writeFileSync(join(home, '.yo-rc-global.json'), '{"generator-x": ');
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { ...isolatedGitEnv(home) } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`${join(home, '.yo-rc-global.json')} is not valid JSON (Unexpected end of JSON input). Yeoman reads it on every run: fix or remove it.\n`);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   describe('on a full disk', () => {
     const mountPoint = tempDir('cmp-full-');
     let mounted = false;

@@ -86,12 +86,14 @@ describe('interactive run', () => {
     expect(result.transcript).not.toMatch(/Project name/);
   });
 
-  it('leaves the first question to Yeoman when a .yo-rc.json it reads first does not parse: the error comes before any question', () => {
+  it('a .yo-rc.json that Yeoman would read and cannot parse: exit 2 naming it, before any question', () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, '.yo-rc.json'), '{ broken');
     const result = runOnPty([], [], cwd);
-    expect(result.code).toBe(1);
-    expect(result.transcript).toMatch(/Could not parse JSON in file/);
-    expect(result.transcript).not.toMatch(/Project name/);
+    expect(result.code).toBe(2);
+    expect(result.transcript).toContain(`${join(cwd, '.yo-rc.json')} is not valid JSON`);
+    expect(result.transcript).toContain('fix or remove it');
+    expect(result.transcript).not.toMatch(/Project name|Unexpected error/);
   });
+});
 });
