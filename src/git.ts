@@ -60,6 +60,8 @@ function firstLine(error: unknown): string {
 export interface RenderedFiles {
   paths: readonly string[];
   version: string;
+  /** The folder was there before (with --force it may hold other files, which stay out of the commit). */
+  folderExisted: boolean;
 }
 
 /**
@@ -122,7 +124,7 @@ export async function initRepository(dir: string, shownDir: string, rendered?: R
       await client.raw(['add', '--force', '--', ...rendered.paths.map((path) => `:(literal)${path}`)]);
       const tree = (await client.raw(['write-tree'])).trim();
       await client.commit([COMMIT_MESSAGE, templateTrailers(rendered.version, tree, '')]);
-      others = (await client.raw(['status', '--porcelain', '-z', '--untracked-files=all'])).split('\0').filter(Boolean).length;
+      if (rendered.folderExisted) others = (await client.raw(['status', '--porcelain', '-z', '--untracked-files=all'])).split('\0').filter(Boolean).length;
     } else {
       await client.add(['-A']);
       await client.commit(COMMIT_MESSAGE);

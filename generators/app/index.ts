@@ -27,7 +27,7 @@ export interface AppOptions {
   early?: { name: string; value: unknown };
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
-  outcome: { answers?: Answers; target?: string; writing?: boolean; written?: WriteResult; git?: GitOutcome };
+  outcome: { answers?: Answers; target?: string; existed?: boolean; writing?: boolean; written?: WriteResult; git?: GitOutcome };
 }
 
 export default class AppGenerator extends Generator {
@@ -68,6 +68,7 @@ export default class AppGenerator extends Generator {
       onProjectName: async (name) => {
         outcome.target = resolve(cwd, name);
         const exists = await checkTarget(outcome.target, force);
+        outcome.existed = exists;
         return exists ? readStoredAnswers(outcome.target) : undefined;
       },
     });
@@ -86,7 +87,7 @@ export default class AppGenerator extends Generator {
     const { outcome } = this.options;
     if (!outcome.answers!.git) return;
     const { created, overwritten } = outcome.written!;
-    const rendered = { paths: [...created, ...overwritten], version: this.options.generatorVersion };
+    const rendered = { paths: [...created, ...overwritten], version: this.options.generatorVersion, folderExisted: outcome.existed ?? true };
     outcome.git = await initRepository(outcome.target!, outcome.answers!.projectName, rendered);
   }
 }
