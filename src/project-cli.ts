@@ -8,9 +8,8 @@ import { scanArgs } from './argv.js';
 import type { Io } from './cli.js';
 import { ExitCode, exitCodeFor, UsageError } from './errors.js';
 import { packageVersion } from './package-root.js';
-import { toPrompt } from './prompts.js';
+import { askOnTerminal } from './prompts.js';
 import { questionByFlag, questionByName, questions } from './questions.js';
-import type { Ask } from './update/update.js';
 import { closest } from './validate.js';
 
 export type ProjectCommand = 'update' | 'check';
@@ -127,15 +126,6 @@ Examples:
 `;
 }
 
-async function terminalAsk(io: Io): Promise<Ask> {
-  const { TerminalAdapter } = await import('@yeoman/adapter');
-  const adapter = new TerminalAdapter({ stdout: io.stdout as NodeJS.WriteStream });
-  return async (question, defaultValue, answers) => {
-    const reply = await adapter.prompt([toPrompt(question, defaultValue, answers) as never]);
-    return (reply as Record<string, unknown>)[question.name];
-  };
-}
-
 function isPromptInterrupt(error: unknown): boolean {
   return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
@@ -177,7 +167,7 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     return await runUpdate({
       cwd,
       set,
-      ask: options.has('ask') ? await terminalAsk(io) : undefined,
+      ask: options.has('ask') ? askOnTerminal : undefined,
       dryRun: options.has('dry-run'),
       verify: !options.has('no-verify'),
       signal: controller.signal,

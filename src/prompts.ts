@@ -59,14 +59,14 @@ export function firstAsked(mode: Mode, flags: RawAnswers, file: RawAnswers | und
 /**
  * Asks one question on the terminal with a prompt module of the inquirer
  * package that Yeoman's adapter uses, configured as the adapter configures
- * its own: the same prompt, validation and answer. `onShown` runs once the
- * prompt is on the screen.
+ * its own: the same prompt, validation and answer. `onShown`, if given, runs
+ * once the prompt is on the screen.
  */
-export async function askOnTerminal(question: Question, defaultValue: unknown, answers: Partial<Answers>, onShown: () => void): Promise<unknown> {
+export async function askOnTerminal(question: Question, defaultValue: unknown, answers: Partial<Answers>, onShown?: () => void): Promise<unknown> {
   const { createPromptModule } = await import('inquirer');
   const prompt = createPromptModule({ skipTTYChecks: true, input: process.stdin, output: process.stdout });
   const reply = prompt([toPrompt(question, defaultValue, answers) as never]);
   // The prompt draws itself on a later turn of the event loop (after a setImmediate): the turn after that.
-  setImmediate(() => setImmediate(onShown));
+  if (onShown) setImmediate(() => setImmediate(onShown));
   return ((await reply) as Record<string, unknown>)[question.name];
 }
