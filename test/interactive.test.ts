@@ -96,4 +96,3 @@ describe('interactive run', () => {
     expect(result.transcript).not.toMatch(/Project name|Unexpected error/);
   });
 });
-});
