@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../generators/app/index.js';
 import { helpText, parseArgs } from './args.js';
-import { ExitCode, exitCodeFor, InterruptedError, UsageError } from './errors.js';
+import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from './errors.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
 import { packageRoot, packageVersion } from './package-root.js';
 import type { Mode } from './answers.js';
@@ -90,10 +90,6 @@ function report(io: Io, outcome: AppOptions['outcome']): void {
   const image = { auto: 'the Docker image (GPU when NVIDIA is available)', cpu: 'the CPU Docker image', gpu: 'the GPU Docker image' }[answers.compute];
   out(`  make init              # build ${image}`);
   out('  make create-container  # start the shell, Jupyter and MLflow; prints their URLs');
-}
-
-function isPromptInterrupt(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
 
 /** Commands run inside an existing project; any other first argument is a project name. */

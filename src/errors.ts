@@ -52,6 +52,11 @@ export class InterruptedError extends CliError {
   }
 }
 
+/** Whether an error is inquirer's answer to Ctrl-C (or an abort) at a prompt. */
+export function isPromptInterrupt(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+}
+
 /**
  * How a command ends on an error, the same for every entry point: a user
  * error prints its one message and exits with its code; after an interrupt,

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { RawAnswers } from './answers.js';
 import { scanArgs } from './argv.js';
 import type { Io } from './cli.js';
-import { ExitCode, exitCodeFor, UsageError } from './errors.js';
+import { ExitCode, exitCodeFor, isPromptInterrupt, UsageError } from './errors.js';
 import { packageVersion } from './package-root.js';
 import { askOnTerminal } from './prompts.js';
 import { questionByFlag, questionByName, questions } from './questions.js';
@@ -124,10 +124,6 @@ Examples:
   npx create-ml-project@latest update
   npx create-ml-project update --set jupyterPort=9000 --set compute=cpu
 `;
-}
-
-function isPromptInterrupt(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
 
 export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
