@@ -19,7 +19,12 @@ export function defaultTemplatesDir(): string {
   return join(packageRoot(), 'templates');
 }
 
-export async function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {
+export function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {
+  return readFolder(dir);
+}
+
+/** Every file below `dir`, with its path (`/` separators), bytes and permission bits, in code-point order of paths. */
+export async function readFolder(dir: string): Promise<TemplateFile[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   const loaded = await Promise.all(

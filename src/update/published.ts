@@ -5,12 +5,13 @@
  * was made with when its history does not hold that render.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { FailureError } from '../errors.js';
 import type { RawAnswers } from '../answers.js';
 import type { RenderedProject } from '../render.js';
+import { readFolder } from '../templates.js';
 
 export const PACKAGE = 'create-ml-project';
 
@@ -45,17 +46,6 @@ export function runPublished(version: string, args: readonly string[], options: 
   });
 }
 
-async function readFolder(dir: string): Promise<RenderedProject> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const project: RenderedProject = new Map();
-  for (const entry of entries.filter((e) => e.isFile())) {
-    const file = join(entry.parentPath, entry.name);
-    const [content, info] = await Promise.all([readFile(file), stat(file)]);
-    project.set(relative(dir, file).split(sep).join('/'), { content, mode: info.mode & 0o777 });
-  }
-  return project;
-}
-
 /** What `version` renders for these answers, by running it into a scratch folder. */
 export async function renderPublished(version: string, answers: RawAnswers): Promise<RenderedProject> {
   const scratch = await mkdtemp(join(tmpdir(), 'cmp-published-'));
@@ -70,7 +60,8 @@ export async function renderPublished(version: string, answers: RawAnswers): Pro
       const reason = run.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${run.code}`;
       throw new FailureError(`Could not render the template of ${PACKAGE} ${version} (${reason}).`);
     }
-    return await readFolder(join(out, folders[0]!));
+    const files = await readFolder(join(out, folders[0]!));
+    return new Map(files.map(({ path, content, mode }) => [path, { content, mode }]));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
