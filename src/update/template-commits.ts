@@ -33,6 +33,16 @@ export function templateTrailers(version: string, tree: string, prefix: string):
   return [`${VERSION_TRAILER}: ${version}`, `${TREE_TRAILER}: ${tree}`, ...(prefix ? [`${PATH_TRAILER}: ${prefix}`] : [])].join('\n');
 }
 
+/** A project path as a repository path, for a project at `prefix` (empty at the root). */
+export function inRepository(prefix: string, path: string): string {
+  return prefix ? `${prefix}/${path}` : path;
+}
+
+/** A repository path under `prefix` as a path inside the project. */
+export function inProject(prefix: string, path: string): string {
+  return prefix ? path.slice(prefix.length + 1) : path;
+}
+
 function parseTrailers(text: string): Map<string, string> {
   const trailers = new Map<string, string>();
   for (const line of text.split('\n')) {
@@ -70,8 +80,7 @@ export async function readTree(git: Git, commit: string, prefix: string): Promis
   for (const line of out.split('\0')) {
     const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(line);
     if (!match || match[2] !== 'blob' && match[2] !== 'commit') continue;
-    const path = prefix ? match[4]!.slice(prefix.length + 1) : match[4]!;
-    tree.set(path, { mode: match[1]!, oid: match[3]! });
+    tree.set(inProject(prefix, match[4]!), { mode: match[1]!, oid: match[3]! });
   }
   return tree;
 }
@@ -87,7 +96,7 @@ export async function writeRenderTree(git: Git, project: RenderedProject, prefix
     const entries = new Map<string, TreeEntry>();
     paths.forEach((path, i) => entries.set(path, { mode: project.get(path)!.mode & 0o111 ? '100755' : '100644', oid: oids[i]! }));
     const index = git.with({ GIT_INDEX_FILE: join(scratch, 'index') });
-    const lines = paths.map((path) => `${entries.get(path)!.mode} ${entries.get(path)!.oid}\t${prefix ? `${prefix}/${path}` : path}`);
+    const lines = paths.map((path) => `${entries.get(path)!.mode} ${entries.get(path)!.oid}\t${inRepository(prefix, path)}`);
     await index.run(['update-index', '--add', '-z', '--index-info'], { input: `${lines.join('\0')}\0` });
     return { tree: await index.text(['write-tree']), entries };
   } finally {

@@ -22,7 +22,7 @@ import { GitCommandError, type Git } from './git-exec.js';
 import { describeOutcome, planUpdate, type PlanItem, type Tree } from './plan.js';
 import { publishedCommand, renderPublished } from './published.js';
 import { checkIdentity, checkReady, creationYear, findProject, openRepository, recordedVersion, type Head, type Project } from './repository.js';
-import { findTemplateCommit, readTree, writeTemplateCommit } from './template-commits.js';
+import { findTemplateCommit, inProject, inRepository, readTree, writeTemplateCommit } from './template-commits.js';
 import { compareVersions } from './version-order.js';
 
 export type Ask = (question: Question, defaultValue: unknown, answers: Partial<Answers>) => Promise<unknown>;
@@ -120,10 +120,6 @@ async function unmergedPaths(git: Git, prefix: string): Promise<Unmerged[]> {
     if (match) byPath.set(match[2]!, (byPath.get(match[2]!) ?? new Set()).add(Number(match[1])));
   }
   return [...byPath].map(([path, stages]) => ({ path, stages }));
-}
-
-function projectPath(prefix: string, path: string): string {
-  return prefix ? `${prefix}/${path}` : path;
 }
 
 function refuseNewer(projectVersion: string, version: string): void {
@@ -280,7 +276,8 @@ interface MergeInput {
 }
 
 async function mergeUpdate(request: UpdateRequest, input: MergeInput): Promise<number> {
-  const { git, prefix, head, base, plan, out } = { ...input, out: request.out };
+  const { git, prefix, head, base, plan } = input;
+  const { out } = request;
   const verify = request.verify ? [] : ['--no-verify'];
   const checkInterrupt = () => {
     if (request.signal.aborted) throw new InterruptedError('Interrupted.');
@@ -311,9 +308,9 @@ async function mergeUpdate(request: UpdateRequest, input: MergeInput): Promise<n
       else if (stages.has(2) && !stages.has(3)) await git.run(['add', '--', path]);
     }
     const rc = join(input.projectDir, '.yo-rc.json');
-    const ours = await git.text(['show', `${head.commit}:${projectPath(prefix, '.yo-rc.json')}`]);
+    const ours = await git.text(['show', `${head.commit}:${inRepository(prefix, '.yo-rc.json')}`]);
     await writeFile(rc, replaceStoredEntry(ours, input.answers, request.version));
-    await git.run(['add', '--', projectPath(prefix, '.yo-rc.json')]);
+    await git.run(['add', '--', inRepository(prefix, '.yo-rc.json')]);
     checkInterrupt();
 
     conflicts = (await git.text(['diff', '--name-only', '-z', '--diff-filter=U'])).split('\0').filter(Boolean);
@@ -333,7 +330,7 @@ async function mergeUpdate(request: UpdateRequest, input: MergeInput): Promise<n
     throw error;
   }
 
-  const shown = new Set(conflicts.map((path) => (prefix ? path.slice(prefix.length + 1) : path)));
+  const shown = new Set(conflicts.map((path) => inProject(prefix, path)));
   const lines = describeOutcome({ plan, conflicts: shown }, false);
   if (conflicts.length > 0) {
     out(`Merged the update (${input.from}), with conflicts to resolve:`);
