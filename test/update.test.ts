@@ -246,6 +246,22 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(readFileSync(elsewhere, 'utf8')).toBe(before);
   });
 
+  it('keeps the year the project was made in: an update in a later year leaves LICENSE as it is', async () => {
+    const project = await generate(tempDir());
+    // The project as made last year: its first commit re-made with last year in LICENSE and as its date.
+    const lastYear = new Date().getFullYear() - 1;
+    edit(project, 'LICENSE', (t) => t.replace(/Copyright \(c\) \d{4}/, `Copyright (c) ${lastYear}`));
+    git(project, 'add', 'LICENSE');
+    const tree = git(project, 'write-tree');
+    git(project, 'commit', '-q', '--amend', `--date=${lastYear}-06-01T12:00:00`, '-m', 'Initial commit from create-ml-project', '-m', `Create-ML-Project: ${current}\nCreate-ML-Project-Tree: ${tree}`);
+    const license = read(project, 'LICENSE');
+    const result = await run(['update', '--set', 'jupyterPort=9000'], project);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('LICENSE');
+    expect(read(project, 'LICENSE')).toBe(license);
+    expect(git(project, 'show', 'HEAD^2:LICENSE') + '\n').toBe(license);
+  });
+
   it('a bad --set is refused with the reason and nothing changes', async () => {
     const project = await generate(tempDir());
     const before = snapshot(project);
