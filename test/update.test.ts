@@ -262,6 +262,20 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(git(project, 'show', 'HEAD^2:LICENSE') + '\n').toBe(license);
   });
 
+  it('signs its commits, the template commit too, when the repository signs commits', async () => {
+    const project = await generate(tempDir());
+    // A stand-in for gpg that answers as gpg does when it signs.
+    const signer = join(tempDir(), 'gpg');
+    writeFileSync(signer, '#!/bin/sh\ncat >/dev/null\necho "[GNUPG:] SIG_CREATED D 1 8 00 0 X" >&2\nprintf -- "-----BEGIN PGP SIGNATURE-----\\nstand-in\\n-----END PGP SIGNATURE-----\\n"\n');
+    chmodSync(signer, 0o755);
+    git(project, 'config', 'commit.gpgSign', 'true');
+    git(project, 'config', 'gpg.program', signer);
+    const result = await run(['update', '--set', 'jupyterPort=9000'], project);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    for (const commit of ['HEAD', 'HEAD^2']) expect(git(project, 'cat-file', 'commit', commit)).toContain('gpgsig -----BEGIN PGP SIGNATURE-----');
+  });
+
   it('a bad --set is refused with the reason and nothing changes', async () => {
     const project = await generate(tempDir());
     const before = snapshot(project);
