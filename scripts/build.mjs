@@ -44,7 +44,7 @@ const inlineManifests = {
     });
   },
 };
-// src/prompts.ts asks the first question before Yeoman is loaded: with the
+// src/generate/prompts.ts asks the first question before Yeoman is loaded: with the
 // inquirer package that Yeoman's adapter imports, whatever node_modules holds.
 const adapterInquirer = {
   name: 'adapter-inquirer',
@@ -78,7 +78,7 @@ const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version':
 // generator's own command line; globby looks generators up on disk;
 // normalize-package-data serves read-package-up's normalize option, which
 // yeoman-generator turns off; simple-git is yeoman-generator's this.simpleGit
-// (src/git.ts loads its own copy when a run commits).
+// (src/generate/git.ts loads its own copy when a run commits).
 /** Files inside one of these packages (for an import that is left out only there). */
 const yeoman = (...names) => new RegExp(`[\\\\/]node_modules[\\\\/](${names.map((name) => name.replace('/', '[\\\\/]')).join('|')})[\\\\/]`);
 const left = {
@@ -179,7 +179,7 @@ const trimmed = {
 
 const { metafile } = await build({
   absWorkingDir: root,
-  entryPoints: { 'create-ml-project': 'src/cli.ts', 'ml-project': 'src/runner/cli.ts' },
+  entryPoints: { 'create-ml-project': 'src/create-ml-project.ts', 'ml-project': 'src/ml-project.ts' },
   outdir,
   bundle: true,
   splitting: true,

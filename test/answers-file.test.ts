@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkAnswerKeys, parseAnswersText, readAnswersFile } from '../src/answers-file.js';
-import { UsageError } from '../src/errors.js';
+import { checkAnswerKeys, parseAnswersText, readAnswersFile } from '../src/generate/answers-file.js';
+import { UsageError } from '../src/shared/errors.js';
 import { tempDir } from './helpers/generate.js';
 
 describe('answers files', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveAnswers, type RawAnswers } from '../src/answers.js';
-import { UsageError, ValidationError } from '../src/errors.js';
-import type { Question } from '../src/questions.js';
+import { resolveAnswers, type RawAnswers } from '../src/generate/answers.js';
+import { UsageError, ValidationError } from '../src/shared/errors.js';
+import type { Question } from '../src/generate/questions.js';
 
 describe('resolveAnswers', () => {
   it('takes every default with --yes', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { helpText, parseArgs } from '../src/args.js';
-import { UsageError } from '../src/errors.js';
-import { questions } from '../src/questions.js';
+import { helpText, parseArgs } from '../src/generate/args.js';
+import { UsageError } from '../src/shared/errors.js';
+import { questions } from '../src/generate/questions.js';
 
 describe('parseArgs', () => {
   it('reads a flag for every question, in both --flag value and --flag=value forms', () => {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { compose, env, json, make, md, py, sh, text, toml, yaml } from '../src/escape.js';
+import { compose, env, json, make, md, py, sh, text, toml, yaml } from '../src/shared/escape.js';
 import { tempDir } from './helpers/generate.js';
 
 const samples = [

@@ -10,8 +10,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symli
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { cudaImages, pythonImages, tools } from '../src/versions.js';
-import { sh } from '../src/escape.js';
+import { cudaImages, pythonImages, tools } from '../src/shared/versions.js';
+import { sh } from '../src/shared/escape.js';
 import { generateProject, presets, repoRoot, tempDir } from './helpers/generate.js';
 
 const hostile = {

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { md } from '../src/escape.js';
-import { pythonPackages } from '../src/versions.js';
+import { md } from '../src/shared/escape.js';
+import { pythonPackages } from '../src/shared/versions.js';
 import { generateProject, presets, tempDir } from './helpers/generate.js';
 
 const python = '/usr/bin/python3';
@@ -193,7 +193,7 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     }
   });
 
-  it('pins every requirement from src/versions.ts, with dvc and pre-commit only when chosen', () => {
+  it('pins every requirement from src/shared/versions.ts, with dvc and pre-commit only when chosen', () => {
     const lines = (file: string) =>
       readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     const pins = (file: string) => lines(file).filter((l) => !l.startsWith('-r '));

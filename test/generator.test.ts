@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
-import AppGenerator, { type AppOptions } from '../generators/app/index.js';
+import AppGenerator, { type AppOptions } from '../src/generate/generator.js';
 
 function run(options: Partial<AppOptions>, answers: Record<string, unknown> = {}) {
   const outcome: AppOptions['outcome'] = {};

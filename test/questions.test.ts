@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
-import { questionByName, questions, type Answers } from '../src/questions.js';
-import { packageNameFor, suggestProjectName } from '../src/validate.js';
+import { ValidationError } from '../src/shared/errors.js';
+import { questionByName, questions, type Answers } from '../src/generate/questions.js';
+import { packageNameFor, suggestProjectName } from '../src/generate/validate.js';
 
 function parse(name: keyof Answers, raw: unknown, answers: Partial<Answers> = {}) {
   return questionByName.get(name)!.parse(raw, answers);

@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultAnswers } from '../src/answers.js';
-import { outputPath } from '../src/manifest.js';
-import { renderProject } from '../src/render.js';
-import { loadTemplates } from '../src/templates.js';
+import { defaultAnswers } from '../src/generate/answers.js';
+import { outputPath } from '../src/generate/manifest.js';
+import { renderProject } from '../src/generate/render.js';
+import { loadTemplates } from '../src/generate/templates.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates');
 const context = { year: 2031, generatorVersion: '1.2.3' };

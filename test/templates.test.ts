@@ -8,10 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { defaultAnswers } from '../src/answers.js';
-import { renderProject, type RenderedProject } from '../src/render.js';
-import { loadTemplates, type TemplateFile } from '../src/templates.js';
-import { cudaImages, pythonImages } from '../src/versions.js';
+import { defaultAnswers } from '../src/generate/answers.js';
+import { renderProject, type RenderedProject } from '../src/generate/render.js';
+import { loadTemplates, type TemplateFile } from '../src/generate/templates.js';
+import { cudaImages, pythonImages } from '../src/shared/versions.js';
 import { presets, tempDir } from './helpers/generate.js';
 
 const hostile = {
@@ -110,7 +110,7 @@ describe('the templates', () => {
     expect(parsed.project.authors[0]!.name).toBe(hostile.authorName);
   });
 
-  it('take every base image from src/versions.ts', () => {
+  it('take every base image from src/shared/versions.ts', () => {
     const pinned = new Set<string>([...Object.values(pythonImages), ...Object.values(cudaImages)]);
     for (const project of Object.values(rendered)) {
       for (const [path, content] of text(project).filter(([p]) => p.startsWith('docker/Dockerfile'))) {

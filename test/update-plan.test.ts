@@ -3,9 +3,9 @@
  * order, --set parsing and the rewrite of .yo-rc.json.
  */
 import { describe, expect, it } from 'vitest';
-import { parseSets } from '../src/project-cli.js';
-import { defaultAnswers } from '../src/answers.js';
-import { replaceStoredEntry, storedConfig } from '../src/stored.js';
+import { parseSets } from '../src/update/cli.js';
+import { defaultAnswers } from '../src/generate/answers.js';
+import { replaceStoredEntry, storedConfig } from '../src/generate/stored.js';
 import { describeOutcome, planUpdate, type Tree } from '../src/update/plan.js';
 import { compareVersions, isVersion } from '../src/update/version-order.js';
 

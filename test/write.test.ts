@@ -7,9 +7,9 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FailureError, InterruptedError, UsageError } from '../src/errors.js';
-import type { RenderedProject } from '../src/render.js';
-import { writeProject, type WriterFs } from '../src/write.js';
+import { FailureError, InterruptedError, UsageError } from '../src/shared/errors.js';
+import type { RenderedProject } from '../src/generate/render.js';
+import { writeProject, type WriterFs } from '../src/generate/write.js';
 import { tempDir } from './helpers/generate.js';
 
 function project(files: Record<string, string>): RenderedProject {

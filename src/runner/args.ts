@@ -3,7 +3,7 @@
  * lists the flags it takes, so a flag given to the wrong command is a usage
  * error rather than silently ignored.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../shared/errors.js';
 import { parseGpuFlag, type GpuFlag } from './gpu.js';
 
 export const commands = {

@@ -3,8 +3,8 @@
  * place where the runner's errors become messages and exit codes. dockerode
  * is imported only when a command first talks to the engine.
  */
-import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
-import { packageVersion as version } from '../package-root.js';
+import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../shared/errors.js';
+import { packageVersion as version } from '../shared/package-root.js';
 import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
 import { findCompose } from './compose.js';
 import type { Engine } from './engine.js';

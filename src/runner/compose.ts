@@ -4,7 +4,7 @@
  * newer (the first to read profiles and the GPU `devices` syntax).
  */
 import { spawn } from 'node:child_process';
-import { FailureError } from '../errors.js';
+import { FailureError } from '../shared/errors.js';
 
 export interface ComposeTool {
   /** The command and its leading arguments: ['docker', 'compose'] or ['docker-compose']. */

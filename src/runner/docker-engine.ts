@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import type { BuildEvent, BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
 import { connectionError, isConnectionError } from './engine-errors.js';
 import { describeEndpoint, type Endpoint } from './endpoint.js';
-import { FailureError } from '../errors.js';
+import { FailureError } from '../shared/errors.js';
 
 const PING_TIMEOUT_MS = 15_000;
 

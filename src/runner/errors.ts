@@ -2,7 +2,7 @@
  * The runner's own error types and the fix hints they carry. They extend the
  * generator's CliError so that both entries map errors to exit codes alike.
  */
-import { CliError, ExitCode, FailureError } from '../errors.js';
+import { CliError, ExitCode, FailureError } from '../shared/errors.js';
 
 /** The engine cannot be reached: no daemon, no permission, host unreachable. Exit 3. */
 export class DockerUnavailableError extends CliError {

@@ -3,7 +3,7 @@
  * what the project has, so every combination is a row in a table test. GPU is
  * never dropped silently: asked for and missing is an error, not a fallback.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../shared/errors.js';
 import { GpuUnavailableError } from './errors.js';
 import type { EngineInfo } from './engine.js';
 

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import { STORE_KEY } from '../stored.js';
+import { UsageError } from '../shared/errors.js';
+import { STORE_KEY } from '../shared/project-file.js';
 
 export interface PortSetting {
   service: 'jupyter' | 'mlflow';

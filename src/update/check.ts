@@ -2,7 +2,7 @@
  * `create-ml-project check`: whether this version of the generator is newer
  * than the one the project was last updated to; for CI, with --json.
  */
-import { STORE_KEY } from '../stored.js';
+import { STORE_KEY } from '../shared/project-file.js';
 import { publishedCommand } from './published.js';
 import { findProject, recordedVersion } from './repository.js';
 import { compareVersions } from './version-order.js';

@@ -4,7 +4,7 @@
  * and an environment per call (a temporary index, a temporary object store).
  */
 import { spawn } from 'node:child_process';
-import { FailureError } from '../errors.js';
+import { FailureError } from '../shared/errors.js';
 
 export interface GitResult {
   code: number;

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailureError } from '../errors.js';
-import type { RawAnswers } from '../answers.js';
-import type { RenderedProject } from '../render.js';
-import { readFolder } from '../templates.js';
+import { FailureError } from '../shared/errors.js';
+import type { RawAnswers } from '../generate/answers.js';
+import type { RenderedProject } from '../generate/render.js';
+import { readFolder } from '../generate/templates.js';
 
 export const PACKAGE = 'create-ml-project';
 

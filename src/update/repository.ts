@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../errors.js';
-import { readStoredConfig, STORE_KEY, type StoredConfig } from '../stored.js';
+import { UsageError } from '../shared/errors.js';
+import { readStoredConfig, type StoredConfig } from '../generate/stored.js';
+import { STORE_KEY } from '../shared/project-file.js';
 import { Git, GitCommandError } from './git-exec.js';
 import { isVersion } from './version-order.js';
 

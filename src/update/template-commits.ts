@@ -1,11 +1,7 @@
 /**
  * Template commits: commits whose tree is exactly what the generator
- * rendered, nothing else, recognised by their trailers:
- *
- *   Create-ML-Project: 0.2.0            the generator version
- *   Create-ML-Project-Tree: <tree id>   the rendered tree, so that an amended
- *                                       commit no longer counts as pristine
- *   Create-ML-Project-Path: ml/churn    only for a project below the repository root
+ * rendered, nothing else, recognised by their trailers
+ * (src/shared/template-trailers.ts).
  *
  * The first commit of a generated project is one. An update writes the new
  * render as a child of the last one and merges it, so the project's history
@@ -14,23 +10,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RenderedProject } from '../render.js';
+import type { RenderedProject } from '../generate/render.js';
+import { PATH_TRAILER, templateTrailers, TREE_TRAILER, VERSION_TRAILER } from '../shared/template-trailers.js';
 import type { Git } from './git-exec.js';
 import type { Tree, TreeEntry } from './plan.js';
-
-export const VERSION_TRAILER = 'Create-ML-Project';
-export const TREE_TRAILER = 'Create-ML-Project-Tree';
-export const PATH_TRAILER = 'Create-ML-Project-Path';
 
 export interface TemplateCommit {
   commit: string;
   tree: string;
   version: string;
-}
-
-/** The trailer lines for a template commit of `tree`. */
-export function templateTrailers(version: string, tree: string, prefix: string): string {
-  return [`${VERSION_TRAILER}: ${version}`, `${TREE_TRAILER}: ${tree}`, ...(prefix ? [`${PATH_TRAILER}: ${prefix}`] : [])].join('\n');
 }
 
 /** A project path as a repository path, for a project at `prefix` (empty at the root). */

@@ -12,12 +12,12 @@
 import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveAnswers, type RawAnswers } from '../answers.js';
-import { FailureError, InterruptedError, UsageError } from '../errors.js';
-import { questions, type Answers, type Question } from '../questions.js';
-import { renderProject, type RenderedProject } from '../render.js';
-import { replaceStoredEntry } from '../stored.js';
-import { loadTemplates } from '../templates.js';
+import { resolveAnswers, type RawAnswers } from '../generate/answers.js';
+import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
+import { questions, type Answers, type Question } from '../generate/questions.js';
+import { renderProject, type RenderedProject } from '../generate/render.js';
+import { replaceStoredEntry } from '../generate/stored.js';
+import { loadTemplates } from '../generate/templates.js';
 import { GitCommandError, type Git } from './git-exec.js';
 import { describeOutcome, planUpdate, type PlanItem, type Tree } from './plan.js';
 import { publishedCommand, renderPublished } from './published.js';

@@ -1,6 +1,6 @@
 /** The dockerode module against the fake Engine API server: answers, builds, a vanished daemon. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/shared/errors.js';
 import { BuildLog } from '../../src/runner/build-log.js';
 import { DockerEngine, demuxLogs } from '../../src/runner/docker-engine.js';
 import type { BuildEvent } from '../../src/runner/engine.js';

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/shared/errors.js';
 import { connectionError, isConnectionError } from '../../src/runner/engine-errors.js';
 import { describeEndpoint, isLocal, parseHost, resolveEndpoint } from '../../src/runner/endpoint.js';
 import { tempDir } from '../fakes/project.js';

@@ -1,6 +1,6 @@
 /** The CPU/GPU decision and NVIDIA detection, as tables. */
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/shared/errors.js';
 import { decideCompute, gpuEngineError, nvidiaSupport, parseGpuFlag, type GpuFlag } from '../../src/runner/gpu.js';
 
 const withNvidia = nvidiaSupport({ runtimes: ['io.containerd.runc.v2', 'nvidia', 'runc'], discoveredDevices: [] });

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/shared/errors.js';
 import { composeFiles, dockerfileFor, imageName } from '../../src/runner/images.js';
 import { createProgress } from '../../src/runner/progress.js';
 import { findRoot, loadProject, requireProject } from '../../src/runner/project.js';

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/shared/errors.js';
 import { main } from '../../src/runner/cli.js';
 import { connectionError } from '../../src/runner/engine-errors.js';
 import { fakePath, makeProject, tempDir } from '../fakes/project.js';

@@ -3,7 +3,7 @@
  * through the engine with the host's UID/GID, and shows step n/m. The engine
  * tags the image only when the build succeeds; this command never tags.
  */
-import { FailureError, InterruptedError, UsageError } from '../../errors.js';
+import { FailureError, InterruptedError, UsageError } from '../../shared/errors.js';
 import { BuildLog } from '../build-log.js';
 import { packContext } from '../context.js';
 import { gpuEngineError, type GpuFlag } from '../gpu.js';

@@ -3,7 +3,7 @@
  * NVIDIA, free ports), each missing one with its fix. Checks go on after a
  * failure so one run shows everything; the exit code is the worst result.
  */
-import { CliError, ExitCode } from '../../errors.js';
+import { CliError, ExitCode } from '../../shared/errors.js';
 import { COMPOSE_HINT } from '../compose.js';
 import { isLocal } from '../endpoint.js';
 import { nvidiaSupport } from '../gpu.js';

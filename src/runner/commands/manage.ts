@@ -2,7 +2,7 @@
  * The small commands around a running stack: status, stop, down, logs, shell.
  * Each is one compose call (or a listing), with compose's own output shown.
  */
-import { FailureError, UsageError } from '../../errors.js';
+import { FailureError, UsageError } from '../../shared/errors.js';
 import { composeRunner, requireCompose, type Compose } from '../compose.js';
 import { publishedHost } from '../endpoint.js';
 import { requireProject, type Project } from '../project.js';

@@ -3,7 +3,7 @@
  * project name to compose), inspected through the engine, and the URLs of
  * its web services.
  */
-import { FailureError, InterruptedError } from '../../errors.js';
+import { FailureError, InterruptedError } from '../../shared/errors.js';
 import type { Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import type { Project } from '../project.js';

@@ -5,7 +5,7 @@
  * what this run created is removed and what it started is stopped; what ran
  * before is left alone.
  */
-import { FailureError, InterruptedError } from '../../errors.js';
+import { FailureError, InterruptedError } from '../../shared/errors.js';
 import { composeRunner, requireCompose, type Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import { isLocal, publishedHost } from '../endpoint.js';

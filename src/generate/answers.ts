@@ -3,7 +3,7 @@
  *   flags > answers file > stored answers (.yo-rc.json of the target) > prompt > default.
  * Every value, whatever its source, goes through the question's own parse.
  */
-import { UsageError, ValidationError } from './errors.js';
+import { UsageError, ValidationError } from '../shared/errors.js';
 import { questions, type AnswerKey, type Answers, type DefaultsContext, type Question } from './questions.js';
 
 export type RawAnswers = Partial<Record<AnswerKey, unknown>>;

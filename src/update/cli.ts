@@ -3,14 +3,14 @@
  * arguments, help, Ctrl-C and exit codes. The work is in src/update/.
  */
 import { resolve } from 'node:path';
-import type { RawAnswers } from './answers.js';
-import { scanArgs } from './argv.js';
-import type { Io } from './cli.js';
-import { ExitCode, exitCodeFor, isPromptInterrupt, UsageError } from './errors.js';
-import { packageVersion } from './package-root.js';
-import { askOnTerminal } from './prompts.js';
-import { questionByFlag, questionByName, questions } from './questions.js';
-import { closest } from './validate.js';
+import type { RawAnswers } from '../generate/answers.js';
+import { scanArgs } from '../shared/argv.js';
+import type { Io } from '../shared/io.js';
+import { ExitCode, exitCodeFor, isPromptInterrupt, UsageError } from '../shared/errors.js';
+import { packageVersion } from '../shared/package-root.js';
+import { askOnTerminal } from '../generate/prompts.js';
+import { questionByFlag, questionByName, questions } from '../generate/questions.js';
+import { closest } from '../generate/validate.js';
 
 export type ProjectCommand = 'update' | 'check';
 
@@ -141,7 +141,7 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     const out = (line = '') => io.stdout.write(`${line}\n`);
 
     if (command === 'check') {
-      const { checkProject, describeCheck } = await import('./update/check.js');
+      const { checkProject, describeCheck } = await import('./check.js');
       const report = await checkProject(cwd, version);
       out(options.has('json') ? JSON.stringify(report, null, 2) : describeCheck(report));
       return report.updateAvailable ? ExitCode.failure : ExitCode.ok;
@@ -150,16 +150,16 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     const set = parseSets(options.get('set') ?? []);
     const to = options.get('to')?.at(-1);
     if (to !== undefined && to !== version) {
-      const { isVersion } = await import('./update/version-order.js');
+      const { isVersion } = await import('./version-order.js');
       if (!isVersion(to)) throw new UsageError(`--to ${JSON.stringify(to)} is not a version: give one like 0.2.0.`);
-      const { runPublished } = await import('./update/published.js');
+      const { runPublished } = await import('./published.js');
       const rest = argv.filter((arg, i) => arg !== '--to' && argv[i - 1] !== '--to' && !arg.startsWith('--to='));
       return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true })).code;
     }
     if (options.has('ask') && !io.interactive) {
       throw new UsageError('--ask needs a terminal to ask on. Without one, change answers with --set KEY=VALUE.');
     }
-    const { runUpdate } = await import('./update/update.js');
+    const { runUpdate } = await import('./update.js');
     return await runUpdate({
       cwd,
       set,

@@ -10,7 +10,7 @@
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { FailureError, InterruptedError, UsageError } from './errors.js';
+import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
 import type { RenderedProject } from './render.js';
 
 /** The file-system calls the writer makes; tests pass failing ones. */

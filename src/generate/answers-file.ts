@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { UsageError } from './errors.js';
+import { UsageError } from '../shared/errors.js';
 import { questionByName, type AnswerKey } from './questions.js';
 import { closest } from './validate.js';
 import type { RawAnswers } from './answers.js';

@@ -4,7 +4,7 @@
  * question's own parse, so a typo is caught on the spot.
  */
 import type { Mode, RawAnswers } from './answers.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { questions, type Answers, type Question } from './questions.js';
 
 export interface PromptDefinition {

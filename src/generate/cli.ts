@@ -1,31 +1,25 @@
 /**
- * The command-line entry: parses arguments, runs the Yeoman generator through
- * yeoman-environment, reports, and is the one place where errors become
- * messages and exit codes.
+ * `create-ml-project [PROJECT-NAME] [options]`: parses the arguments, runs the
+ * Yeoman generator through yeoman-environment, reports, and is the one place
+ * where generation's errors become messages and exit codes.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppOptions } from '../generators/app/index.js';
+import type { AppOptions } from './generator.js';
 import { helpText, parseArgs } from './args.js';
-import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from './errors.js';
+import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from '../shared/errors.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
-import { packageRoot, packageVersion } from './package-root.js';
+import { packageRoot, packageVersion } from '../shared/package-root.js';
 import type { Mode } from './answers.js';
 import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
-
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  interactive: boolean;
-  cwd: string;
-}
+import type { Io } from '../shared/io.js';
 
 /** Yeoman's environment and the generator, loaded together (their chunks share most of the code). */
 function loadGenerator() {
-  return Promise.all([import('yeoman-environment'), import('../generators/app/index.js')]);
+  return Promise.all([import('yeoman-environment'), import('./generator.js')]);
 }
 
 async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator>, options: AppOptions): Promise<void> {
@@ -92,14 +86,7 @@ function report(io: Io, outcome: AppOptions['outcome']): void {
   out('  make create-container  # start the shell, Jupyter and MLflow; prints their URLs');
 }
 
-/** Commands run inside an existing project; any other first argument is a project name. */
-const projectCommands = new Set(['update', 'check']);
-
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  if (projectCommands.has(argv[0]!)) {
-    const { runProjectCommand } = await import('./project-cli.js');
-    return runProjectCommand(argv[0] as 'update' | 'check', argv.slice(1), io);
-  }
+export async function generate(argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
   const outcome: AppOptions['outcome'] = {};
   // Before writing starts there is nothing to undo: leave at once. While

@@ -3,7 +3,7 @@
  * is wrong, or undefined when it is fine; the questions turn reasons into
  * ValidationErrors that name the field, the value and a valid example.
  */
-import { dependencyModules, projectFolders, pythonKeywords, stdlibModules } from './python-names.js';
+import { dependencyModules, projectFolders, pythonKeywords, stdlibModules } from '../shared/python-names.js';
 
 // C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line and paragraph separators.
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;

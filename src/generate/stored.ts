@@ -5,12 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from '../shared/errors.js';
 import { questionByName, questions, type AnswerKey, type Answers } from './questions.js';
 import type { RawAnswers } from './answers.js';
+import { STORE_KEY } from '../shared/project-file.js';
 
-/** The key of this tool's entry in `.yo-rc.json`. */
-export const STORE_KEY = 'create-ml-project';
 
 /** The answers in question order, with the generator version, as `.yo-rc.json` stores them. */
 export function storedConfig(answers: Answers, generatorVersion: string): string {

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { SimpleGit } from 'simple-git';
-import { templateTrailers } from './update/template-commits.js';
+import { templateTrailers } from '../shared/template-trailers.js';
 
 export interface GitIdentity {
   name?: string;

@@ -2,8 +2,8 @@
  * Command-line parsing and --help, both derived from the questions list:
  * every question is a flag, booleans also take `--no-<flag>`.
  */
-import { scanArgs } from './argv.js';
-import { UsageError } from './errors.js';
+import { scanArgs } from '../shared/argv.js';
+import { UsageError } from '../shared/errors.js';
 import { questionByFlag, questions } from './questions.js';
 import { closest } from './validate.js';
 import type { RawAnswers } from './answers.js';

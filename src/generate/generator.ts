@@ -5,13 +5,13 @@
  */
 import { resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { resolveAnswers, type Mode, type RawAnswers } from '../../src/answers.js';
-import { readStoredAnswers } from '../../src/stored.js';
-import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from '../../src/git.js';
-import { toPrompt } from '../../src/prompts.js';
-import type { Answers } from '../../src/questions.js';
-import { loadTemplates } from '../../src/templates.js';
-import { checkTarget, writeProject, type WriteResult } from '../../src/write.js';
+import { resolveAnswers, type Mode, type RawAnswers } from './answers.js';
+import { readStoredAnswers } from './stored.js';
+import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from './git.js';
+import { toPrompt } from './prompts.js';
+import type { Answers } from './questions.js';
+import { loadTemplates } from './templates.js';
+import { checkTarget, writeProject, type WriteResult } from './write.js';
 
 export interface AppOptions {
   mode: Mode;
@@ -77,7 +77,7 @@ export default class AppGenerator extends Generator {
   async writing(): Promise<void> {
     const { outcome, templatesDir, generatorVersion, force, signal } = this.options;
     // ejs is loaded here, once the questions are answered, not before the first prompt.
-    const [templates, { renderProject }] = await Promise.all([loadTemplates(templatesDir), import('../../src/render.js')]);
+    const [templates, { renderProject }] = await Promise.all([loadTemplates(templatesDir), import('./render.js')]);
     const project = renderProject(outcome.answers!, templates, { year: new Date().getFullYear(), generatorVersion });
     outcome.writing = true;
     outcome.written = await writeProject(outcome.target!, project, { force, signal });

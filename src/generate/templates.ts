@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../shared/package-root.js';
 
 export interface TemplateFile {
   /** Path relative to the templates folder, with `/` separators. */

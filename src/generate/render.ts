@@ -3,13 +3,13 @@
  * content out. No disk, no clock (the year comes in), no environment.
  */
 import ejs from 'ejs';
-import { FailureError } from './errors.js';
-import { escapers } from './escape.js';
+import { FailureError } from '../shared/errors.js';
+import { escapers } from '../shared/escape.js';
 import { hasCpuImage, hasGpuImage, isIncluded, outputPath } from './manifest.js';
 import type { Answers } from './questions.js';
 import { storedConfig } from './stored.js';
 import type { TemplateFile } from './templates.js';
-import { versions } from './versions.js';
+import { versions } from '../shared/versions.js';
 
 export interface RenderedFile {
   content: Buffer;

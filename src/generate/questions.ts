@@ -2,8 +2,8 @@
  * The questions, declared once. Prompts, CLI flags, --help, --yes defaults,
  * the answers file and validation all come from this list.
  */
-import { ValidationError } from './errors.js';
-import { cudaImages, pythonImages, type CudaVersion, type PythonVersion } from './versions.js';
+import { ValidationError } from '../shared/errors.js';
+import { cudaImages, pythonImages, type CudaVersion, type PythonVersion } from '../shared/versions.js';
 import {
   emailReason,
   packageNameFor,
