@@ -16,6 +16,7 @@ import type { Mode } from './answers.js';
 import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
 import type { Io } from '../shared/io.js';
+import { onInterrupt } from '../shared/signals.js';
 
 /** Yeoman's environment and the generator, loaded together (their chunks share most of the code). */
 function loadGenerator() {
@@ -91,14 +92,14 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   const outcome: AppOptions['outcome'] = {};
   // Before writing starts there is nothing to undo: leave at once. While
   // writing, the writer sees the abort, rolls back, and the error below reports it.
-  const onSigint = () => {
+  const onSignal = () => {
     controller.abort();
     if (!outcome.written && !outcome.writing) {
       io.stderr.write('\nInterrupted: nothing was written.\n');
       process.exit(ExitCode.interrupted);
     }
   };
-  process.on('SIGINT', onSigint);
+  const stopListening = onInterrupt(onSignal);
   try {
     const args = parseArgs(argv);
     const version = packageVersion();
@@ -142,6 +143,6 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   } catch (error) {
     return exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }

@@ -4,6 +4,7 @@
  * is imported only when a command first talks to the engine.
  */
 import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../shared/errors.js';
+import { onInterrupt } from '../shared/signals.js';
 import { packageVersion as version } from '../shared/package-root.js';
 import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
 import { findCompose } from './compose.js';
@@ -85,12 +86,12 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
 export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDeps = {}): Promise<number> {
   const controller = new AbortController();
   // The first Ctrl-C lets the command cancel and clean up; a second one leaves at once.
-  const onSigint = () => {
+  const onSignal = () => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);
     io.stderr.write('\nInterrupted: cleaning up (press Ctrl-C again to leave at once)...\n');
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  const stopListening = onInterrupt(onSignal);
   deps.interrupt?.addEventListener('abort', () => controller.abort(), { once: true });
   try {
     const args = parseRunnerArgs(argv);
@@ -108,6 +109,6 @@ export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDe
   } catch (error) {
     return exitCodeFor(error, io.stderr, controller.signal.aborted, 'Interrupted.\n');
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }

@@ -8,6 +8,7 @@ import { scanArgs } from '../shared/argv.js';
 import type { Io } from '../shared/io.js';
 import { ExitCode, exitCodeFor, isPromptInterrupt, UsageError } from '../shared/errors.js';
 import { packageVersion } from '../shared/package-root.js';
+import { onInterrupt } from '../shared/signals.js';
 import { askOnTerminal } from '../generate/prompts.js';
 import { questionByFlag, questionByName, questions } from '../generate/questions.js';
 import { closest } from '../generate/validate.js';
@@ -128,8 +129,8 @@ Examples:
 
 export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.on('SIGINT', onSigint);
+  const onSignal = () => controller.abort();
+  const stopListening = onInterrupt(onSignal);
   try {
     const { dir, options } = parseCommand(command, argv);
     const version = packageVersion();
@@ -174,6 +175,6 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     const interrupted = isPromptInterrupt(error) || controller.signal.aborted;
     return exitCodeFor(error, io.stderr, interrupted, '\nInterrupted: nothing was changed.\n');
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
