@@ -217,7 +217,7 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { ...isolatedGitEnv(home) } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`${join(home, '.yo-rc-global.json')} is not valid JSON (Unexpected end of JSON input). Yeoman reads it on every run: fix or remove it.\n`);
+    expect(result.stderr).toBe(`${join(home, '.yo-rc-global.json')} is not valid JSON (Unexpected end of JSON input). Fix it, or remove it if it is not yours.\n`);
     expect(readdirSync(cwd)).toEqual([]);
   });
 

@@ -92,7 +92,7 @@ describe('interactive run', () => {
     const result = runOnPty([], [], cwd);
     expect(result.code).toBe(2);
     expect(result.transcript).toContain(`${join(cwd, '.yo-rc.json')} is not valid JSON`);
-    expect(result.transcript).toContain('fix or remove it');
+    expect(result.transcript).toContain('Fix it, or remove it');
     expect(result.transcript).not.toMatch(/Project name|Unexpected error/);
   });
 });

@@ -3,7 +3,6 @@
  * Yeoman generator through yeoman-environment, reports, and is the one place
  * where generation's errors become messages and exit codes.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { helpText, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from '../shared/errors.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
 import { packageRoot, packageVersion } from '../shared/package-root.js';
+import { projectFileIn, readProjectFile } from '../shared/project-file.js';
 import type { Mode } from './answers.js';
 import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
@@ -34,23 +34,13 @@ async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator
 
 /**
  * Yeoman reads the working folder's .yo-rc.json and the user's
- * ~/.yo-rc-global.json before anything else; one that does not parse is
- * reported here, as the user's input it is, before any question.
+ * ~/.yo-rc-global.json before anything else; one that is not what a
+ * .yo-rc.json holds (broken JSON, a list, a FIFO...) is reported here, as
+ * the user's input it is, before any question.
  */
 function checkYeomanConfig(cwd: string): void {
-  for (const file of [join(cwd, '.yo-rc.json'), join(homedir(), '.yo-rc-global.json')]) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    try {
-      JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`${file} is not valid JSON (${(error as Error).message}). Yeoman reads it on every run: fix or remove it.`);
-    }
-  }
+  readProjectFile(projectFileIn(cwd));
+  readProjectFile(join(homedir(), '.yo-rc-global.json'));
 }
 
 /**

@@ -5,8 +5,9 @@
  */
 import { resolve } from 'node:path';
 import Generator from 'yeoman-generator';
+import { PROJECT_FILE, projectFileIn, readProjectFile } from '../shared/project-file.js';
 import { resolveAnswers, type Mode, type RawAnswers } from './answers.js';
-import { readStoredAnswers } from './stored.js';
+import { knownAnswers, withStoredEntry } from './stored.js';
 import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from './git.js';
 import { toPrompt } from './prompts.js';
 import type { Answers } from './questions.js';
@@ -27,7 +28,16 @@ export interface AppOptions {
   early?: { name: string; value: unknown };
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
-  outcome: { answers?: Answers; target?: string; existed?: boolean; writing?: boolean; written?: WriteResult; git?: GitOutcome };
+  outcome: {
+    answers?: Answers;
+    target?: string;
+    existed?: boolean;
+    /** The entries of the target's .yo-rc.json (other generators' are kept). */
+    storedEntries?: Record<string, unknown>;
+    writing?: boolean;
+    written?: WriteResult;
+    git?: GitOutcome;
+  };
 }
 
 export default class AppGenerator extends Generator {
@@ -69,7 +79,10 @@ export default class AppGenerator extends Generator {
         outcome.target = resolve(cwd, name);
         const exists = await checkTarget(outcome.target, force);
         outcome.existed = exists;
-        return exists ? readStoredAnswers(outcome.target) : undefined;
+        // Other generators' entries are kept when the file is written again (--force).
+        const stored = exists ? readProjectFile(projectFileIn(outcome.target)) : undefined;
+        outcome.storedEntries = stored?.entries;
+        return stored?.entry && knownAnswers(stored.entry.answers);
       },
     });
   }
@@ -79,6 +92,10 @@ export default class AppGenerator extends Generator {
     // ejs is loaded here, once the questions are answered, not before the first prompt.
     const [templates, { renderProject }] = await Promise.all([loadTemplates(templatesDir), import('./render.js')]);
     const project = renderProject(outcome.answers!, templates, { year: new Date().getFullYear(), generatorVersion });
+    if (outcome.storedEntries) {
+      const content = Buffer.from(withStoredEntry(outcome.storedEntries, outcome.answers!, generatorVersion));
+      project.set(PROJECT_FILE, { ...project.get(PROJECT_FILE)!, content });
+    }
     outcome.writing = true;
     outcome.written = await writeProject(outcome.target!, project, { force, signal });
   }
