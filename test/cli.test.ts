@@ -103,14 +103,14 @@ describe.concurrent('create-ml-project (the built bin)', () => {
   });
 
   const badInput: [string, string[], RegExp][] = [
-    ['a parent path', ['../x', '--yes'], /Invalid projectName "\.\.\/x".*not a path/],
+    ['a parent path', ['../x', '--yes'], /^Invalid project name "\.\.\/x" \(the first argument\): .*not a path/],
     ['an absolute path', ['/etc/x', '--yes'], /not a path/],
     ['a nested path', ['a/b', '--yes'], /not a path/],
     ['the current folder', ['.', '--yes'], /not a path/],
     ['an option-like name', ['--project-name=-rf', '--yes'], /must not start with "-"/],
-    ['a command substitution', ['$(touch pwned)', '--yes'], /Invalid projectName/],
-    ['backticks', ['`touch pwned`', '--yes'], /Invalid projectName/],
-    ['a semicolon', ['x;touch pwned', '--yes'], /Invalid projectName/],
+    ['a command substitution', ['$(touch pwned)', '--yes'], /Invalid project name/],
+    ['backticks', ['`touch pwned`', '--yes'], /Invalid project name/],
+    ['a semicolon', ['--project-name', 'x;touch pwned', '--yes'], /^Invalid --project-name "x;touch pwned": /],
     ['a NUL-free control character', ['x\u0007', '--yes'], /control/],
     ['spaces and capitals', ['My Project', '--yes'], /Did you mean "my-project"\?/],
     ['a keyword package', ['x', '--package-name', 'class', '--yes'], /keyword/],

@@ -1,6 +1,8 @@
 /**
  * Faults of generation, through the built bins as a user meets them: a
- * .yo-rc.json that is not what we wrote (in every command).
+ * .yo-rc.json that is not what we wrote (in every command), hostile answers
+ * files, names that break the generated project, and messages that name
+ * answers the way they were given.
  * Every refusal is exit 2 with one line and nothing written anywhere.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +27,10 @@ function expectOneLine(result: RunResult): void {
 
 function mkfifo(path: string): void {
   execFileSync('mkfifo', [path]);
+}
+
+function mksocket(path: string): void {
+  execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
 }
 
 const malformed: [string, RegExp][] = [
@@ -128,5 +134,108 @@ describe.concurrent('--force and other generators', () => {
     for (const key of keys.filter((k) => k !== 'create-ml-project')) expect(written[key]).toEqual(original[key]);
     expect(written['create-ml-project']!.answers.projectName).toBe('p');
     expect(written['create-ml-project']!.answers.jupyterPort).toBe(text.includes('9100') ? 9100 : 8888);
+  });
+});
+
+describe.concurrent('hostile answers files', () => {
+  const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+  it.each([
+    ['a billion laughs', 'bomb.yml', bomb, /its YAML aliases expand to too much/],
+    ['a self-referencing alias', 'self.yml', 'projectName: &a [*a]\n', /^Invalid projectName \(a list\): it must be text/],
+    ['nesting 5000 deep (YAML)', 'deep.yml', `projectName: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, /nested too deeply/],
+    ['nesting 5000 deep (JSON)', 'deep.json', `{"description": ${'['.repeat(5000)}${']'.repeat(5000)}}`, /^Invalid description \(a list\)/],
+    ['a !!python/object tag', 'tag.yml', 'projectName: !!python/object/apply:os.system ["id"]\n', /unknown YAML tag "!!python\/object\/apply:os\.system"/],
+    ['a !custom tag', 'custom.yml', 'projectName: p\nauthorName: !custom Ada\n', /unknown YAML tag "!custom" at line 2/],
+    ['Latin-1 bytes', 'latin1.yml', Buffer.from('projectName: p\nauthorName: Zo\xeb\n', 'latin1'), /it is not UTF-8 text \(byte 30, line 2, is 0xeb\)/],
+    ['a UTF-16 file', 'utf16.json', Buffer.from('\ufeff{"projectName": "p"}', 'utf16le'), /it is not UTF-8 text/],
+    ['a 10 MB description', 'huge.yml', `projectName: p\ndescription: ${'A'.repeat(10_000_000)}\n`, /"A{40}…" \(10000000 characters\): it is longer than 200 characters/],
+    ['a 10 MB value in JSON', 'huge.json', JSON.stringify({ projectName: 'p', authorName: 'B'.repeat(10_000_000) }), /"B{40}…" \(10000000 characters\)/],
+    ['a 1 MB key', 'key.json', JSON.stringify({ ['k'.repeat(1_000_000)]: 1 }), /^Unknown key "k{40}…" \(1000000 characters\)/],
+  ])('%s: exit 2, one bounded line naming the file, nothing written', async (_what, name, content, message) => {
+    const parent = tempDir();
+    const cwd = join(parent, 'work');
+    mkdirSync(cwd);
+    const file = join(parent, name);
+    writeFileSync(file, content);
+    const result = await runCli(['--answers', file, '--yes', '--no-git'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr.length).toBeLessThan(500);
+    expectOneLine(result);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it.each([
+    ['a FIFO', (path: string) => mkfifo(path), 'a named pipe (FIFO)'],
+    ['a socket', (path: string) => mksocket(path), 'a socket'],
+  ])('%s as --answers: exit 2 naming it, at once', async (_what, make, kind) => {
+    const cwd = tempDir();
+    make(join(cwd, 'answers.yml'));
+    const result = await runCli(['--answers', 'answers.yml', '--yes'], { cwd, timeoutMs: 30_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`Cannot read the answers file answers.yml: it is ${kind}, not a file.\n`);
+  });
+
+  it.each(['/dev/zero', '/dev/null', '/dev/stdin'])('the device %s as --answers: exit 2, never read', async (device) => {
+    const cwd = tempDir();
+    const result = await runCli(['--answers', device, '--yes'], { cwd, timeoutMs: 30_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^Cannot read the answers file ${device}: it is (a device|a named pipe \\(FIFO\\)|a socket), not a file\\.\\n$`));
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+describe.concurrent('names that would break the generated project', () => {
+  it.each([
+    ['build', /^Invalid packageName "build": the project's \.gitignore ignores build\/.*Try "build_pkg"\. .*\(the default; pass --package-name to choose another\)$/m, ['build', '--package-name', 'build_pkg']],
+    ['dist', /\.gitignore ignores dist\/.*Try "dist_pkg"\./, ['dist', '--package-name', 'dist_pkg']],
+    ['conftest', /pytest's own conftest module.*Try "conftest_pkg"\./, ['conftest', '--package-name', 'conftest_pkg']],
+    ['test-churn', /^Invalid packageName "test_churn": pytest takes test_\* and \*_test modules.*Try "ml_test_churn"\./, ['test-churn', '--package-name', 'ml_test_churn']],
+    ['con', /^Invalid project name "con" \(the first argument\): it is reserved on Windows.*Did you mean "con-project"\?/, ['con-project']],
+    ['lpt1', /reserved on Windows.*Did you mean "lpt1-project"\?/, ['lpt1-project']],
+  ])('%s: exit 2 with the reason and a suggestion that works', async (name, message, fixed) => {
+    const cwd = tempDir();
+    const refused = await runCli([name, '--yes', '--no-git'], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(message);
+    expectOneLine(refused);
+    expect(readdirSync(cwd)).toEqual([]);
+    const accepted = await runCli([...fixed, '--yes', '--no-git'], { cwd });
+    expect(accepted.stderr).toBe('');
+    expect(accepted.code).toBe(0);
+  });
+
+  it.each([
+    [['ok', '--package-name', 'nul'], /^Invalid --package-name "nul": it is reserved on Windows/],
+    [['ok', '--package-name', 'mlruns'], /^Invalid --package-name "mlruns": the project's \.gitignore ignores mlruns\//],
+    [['ok', '--package-name', 'tests'], /^Invalid --package-name "tests": it is the name of a folder/],
+    [['ok', '--package-name', 'churn_test'], /^Invalid --package-name "churn_test": pytest takes/],
+    [['--project-name', 'AUX'], /^Invalid --project-name "AUX": it is reserved on Windows.*Did you mean "aux-project"\?/],
+  ])('%j is refused', async (args, message) => {
+    const cwd = tempDir();
+    const result = await runCli([...args, '--yes', '--no-git'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+describe.concurrent('messages name an answer the way it was given', () => {
+  it.each([
+    [['My Project', '--yes'], undefined, /^Invalid project name "My Project" \(the first argument\): .*Did you mean "my-project"\?/],
+    [['--project-name', 'My Project', '--yes'], undefined, /^Invalid --project-name "My Project": /],
+    [['p', '--jupyter-port', '5000', '--mlflow-port', '5000', '--yes'], undefined, /^Invalid --mlflow-port "5000": it is the same port as --jupyter-port\./],
+    [['p', '--mlflow-port', '8888', '--yes'], undefined, /^Invalid --mlflow-port "8888": it is the same port as the default Jupyter port\./],
+    [['p', '--answers', 'a.yml', '--yes'], 'jupyterPort: 9000\nmlflowPort: 9000\n', /^Invalid mlflowPort 9000: it is the same port as jupyterPort\. .*\(from key "mlflowPort" in a\.yml\)/],
+    [['p', '--answers', 'a.yml', '--mlflow-port', '9000', '--yes'], 'jupyterPort: 9000\n', /^Invalid --mlflow-port "9000": it is the same port as jupyterPort\./],
+    [['p', '--answers', 'a.yml', '--yes'], 'jupyterPort: "80"\n', /^Invalid jupyterPort "80": .*\(from key "jupyterPort" in a\.yml\)/],
+  ])('%j', async (args, answers, message) => {
+    const cwd = tempDir();
+    if (answers) writeFileSync(join(cwd, 'a.yml'), answers);
+    const result = await runCli(args, { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expectOneLine(result);
   });
 });

@@ -25,7 +25,7 @@ describe('interactive run', () => {
       { expect: 'Jupyter port', send: `80${enter}` },
       { expect: 'between 1024 and 65535', send: `${backspace}${backspace}9000${enter}` },
       { expect: 'MLflow port', send: `9000${enter}` },
-      { expect: 'same port as jupyterPort', send: `${clearLine}9001${enter}` },
+      { expect: 'same port as the Jupyter port', send: `${clearLine}9001${enter}` },
       { expect: 'License', send: `${down}${down}${down}${enter}` },
       { expect: 'DVC', send: `n${enter}` },
       { expect: 'pre-commit', send: enter },

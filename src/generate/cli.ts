@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { AppOptions } from './generator.js';
 import { helpText, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from '../shared/errors.js';
+import { quote } from '../shared/excerpt.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
 import { packageRoot, packageVersion } from '../shared/package-root.js';
 import { projectFileIn, readProjectFile } from '../shared/project-file.js';
-import type { Mode } from './answers.js';
+import type { Mode, RawAnswers } from './answers.js';
 import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
 import type { Io } from '../shared/io.js';
@@ -53,7 +54,7 @@ async function askFirst(question: Question, gitIdentity: Promise<GitIdentity>) {
   // Awaited in runGenerator; a Ctrl-C at the prompt ends the run before that.
   loaded.catch(() => undefined);
   const identity = await gitIdentity;
-  const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, shown);
+  const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, undefined, shown);
   shown();
   return { loaded, early: { name: question.name, value } };
 }
@@ -91,36 +92,39 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   };
   const stopListening = onInterrupt(onSignal);
   try {
-    const args = parseArgs(argv);
+    const parsed = parseArgs(argv);
     const version = packageVersion();
-    if (args.help) {
+    if (parsed.help) {
       io.stdout.write(helpText(version));
       return ExitCode.ok;
     }
-    if (args.version) {
+    if (parsed.version) {
       io.stdout.write(`${version}\n`);
       return ExitCode.ok;
     }
-    const flags = { ...args.flags };
-    if (args.positional !== undefined) {
-      if (flags.projectName !== undefined && flags.projectName !== args.positional) {
-        throw new UsageError(`Two project names given: ${JSON.stringify(args.positional)} and --project-name ${JSON.stringify(flags.projectName)}.`);
+    const { flags } = parsed;
+    const args: RawAnswers = {};
+    if (parsed.positional !== undefined) {
+      if (flags.projectName !== undefined && flags.projectName !== parsed.positional) {
+        throw new UsageError(`Two project names given: ${quote(parsed.positional)} and --project-name ${quote(flags.projectName)}.`);
       }
-      flags.projectName = args.positional;
+      args.projectName = parsed.positional;
+      delete flags.projectName;
     }
-    const file = args.answersFile ? await (await import('./answers-file.js')).readAnswersFile(args.answersFile) : undefined;
-    const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
+    const file = parsed.answersFile ? await (await import('./answers-file.js')).readAnswersFile(parsed.answersFile) : undefined;
+    const mode: Mode = parsed.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
     // git runs while Yeoman loads: its answer is there by the time the defaults need it.
     const gitIdentity = readGitIdentity(io.cwd);
     checkYeomanConfig(io.cwd);
-    const first = firstAsked(mode, flags, file);
+    const first = firstAsked(mode, { ...flags, ...args }, file);
     const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
     await runGenerator(io.cwd, loaded, {
       mode,
-      force: args.force,
+      force: parsed.force,
+      args,
       flags,
       file,
-      fileName: args.answersFile,
+      fileName: parsed.answersFile,
       generatorVersion: version,
       gitIdentity,
       early,

@@ -17,6 +17,8 @@ import { checkTarget, writeProject, type WriteResult } from './write.js';
 export interface AppOptions {
   mode: Mode;
   force: boolean;
+  /** Answers given as positional arguments (the project name). */
+  args?: RawAnswers;
   flags: RawAnswers;
   file?: RawAnswers;
   fileName?: string;
@@ -55,24 +57,25 @@ export default class AppGenerator extends Generator {
   }
 
   async prompting(): Promise<void> {
-    const { mode, force, flags, file, fileName, outcome, gitIdentity } = this.options;
+    const { mode, force, args, flags, file, fileName, outcome, gitIdentity } = this.options;
     let { early } = this.options;
     // The project folder is created in the environment's working folder.
     const cwd = this.env.cwd;
     const identity = await (gitIdentity ?? readGitIdentity(cwd));
     outcome.answers = await resolveAnswers({
+      args,
       flags,
       file,
       fileName,
       mode,
       context: { gitUserName: identity.name, gitUserEmail: identity.email },
-      ask: async (question, defaultValue, answers) => {
+      ask: async (question, defaultValue, answers, names) => {
         if (early?.name === question.name) {
           const { value } = early;
           early = undefined;
           return value;
         }
-        const reply = await this.prompt([toPrompt(question, defaultValue, answers) as never]);
+        const reply = await this.prompt([toPrompt(question, defaultValue, answers, names) as never]);
         return reply[question.name];
       },
       onProjectName: async (name) => {

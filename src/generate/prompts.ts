@@ -5,7 +5,7 @@
  */
 import type { Mode, RawAnswers } from './answers.js';
 import { ValidationError } from '../shared/errors.js';
-import { questions, type Answers, type Question } from './questions.js';
+import { questions, type AnswerNames, type Answers, type Question } from './questions.js';
 
 export interface PromptDefinition {
   type: 'input' | 'select' | 'confirm';
@@ -16,7 +16,7 @@ export interface PromptDefinition {
   validate?: (input: unknown) => true | string;
 }
 
-export function toPrompt(question: Question, defaultValue: unknown, answers: Partial<Answers>): PromptDefinition {
+export function toPrompt(question: Question, defaultValue: unknown, answers: Partial<Answers>, names?: AnswerNames): PromptDefinition {
   const base = { name: question.name, message: question.message, default: defaultValue };
   if (question.kind === 'boolean') return { ...base, type: 'confirm' };
   if (question.kind === 'choice') {
@@ -32,10 +32,10 @@ export function toPrompt(question: Question, defaultValue: unknown, answers: Par
     default: defaultValue === undefined || defaultValue === '' ? undefined : String(defaultValue),
     validate(input) {
       try {
-        question.parse(input, answers);
+        question.parse(input, answers, names);
         return true;
       } catch (error) {
-        if (error instanceof ValidationError) return error.message.replace(/^Invalid \w+ /, '');
+        if (error instanceof ValidationError) return `${error.value}: ${error.detail}`;
         throw error;
       }
     },
@@ -62,10 +62,16 @@ export function firstAsked(mode: Mode, flags: RawAnswers, file: RawAnswers | und
  * its own: the same prompt, validation and answer. `onShown`, if given, runs
  * once the prompt is on the screen.
  */
-export async function askOnTerminal(question: Question, defaultValue: unknown, answers: Partial<Answers>, onShown?: () => void): Promise<unknown> {
+export async function askOnTerminal(
+  question: Question,
+  defaultValue: unknown,
+  answers: Partial<Answers>,
+  names?: AnswerNames,
+  onShown?: () => void,
+): Promise<unknown> {
   const { createPromptModule } = await import('inquirer');
   const prompt = createPromptModule({ skipTTYChecks: true, input: process.stdin, output: process.stdout });
-  const reply = prompt([toPrompt(question, defaultValue, answers) as never]);
+  const reply = prompt([toPrompt(question, defaultValue, answers, names) as never]);
   // The prompt draws itself on a later turn of the event loop (after a setImmediate): the turn after that.
   if (onShown) setImmediate(() => setImmediate(onShown));
   return ((await reply) as Record<string, unknown>)[question.name];

@@ -11,6 +11,7 @@ import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
+import { clip } from '../shared/excerpt.js';
 import type { RenderedProject } from './render.js';
 
 /** The file-system calls the writer makes; tests pass failing ones. */
@@ -52,7 +53,7 @@ export async function checkTarget(target: string, force: boolean, fs: WriterFs =
   const entries = (await fs.readdir(target)).filter((name) => name !== '.git');
   if (entries.length > 0 && !force) {
     throw new UsageError(
-      `${target} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}). ` +
+      `${target} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${entries.slice(0, 3).map((entry) => clip(entry)).join(', ')}${entries.length > 3 ? ', ...' : ''}). ` +
         'Choose a new name, or pass --force to write the generated files into it (other files are kept).',
     );
   }

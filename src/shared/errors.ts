@@ -28,13 +28,21 @@ export class UsageError extends CliError {
   }
 }
 
-/** One answer failed validation. */
+/**
+ * One answer failed validation: `Invalid <field> <value>: <detail>`. The
+ * parts are kept so that a message can name the answer the way the user
+ * gave it (a flag, a key, the first argument, a prompt).
+ */
 export class ValidationError extends UsageError {
   constructor(
     readonly field: string,
-    readonly reason: string,
+    /** The value as a message quotes it (bounded). */
+    readonly value: string,
+    /** Why it is refused, with a hint and an example. */
+    readonly detail: string,
+    message = `Invalid ${field} ${value}: ${detail}`,
   ) {
-    super(reason);
+    super(message);
   }
 }
 
