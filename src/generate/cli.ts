@@ -18,6 +18,7 @@ import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
 import type { Io } from '../shared/io.js';
 import { onInterrupt } from '../shared/signals.js';
+import { dropOutputErrors, exitProcess, terminalGone } from '../shared/terminal.js';
 
 /** Yeoman's environment and the generator, loaded together (their chunks share most of the code). */
 function loadGenerator() {
@@ -84,10 +85,12 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   // Before writing starts there is nothing to undo: leave at once. While
   // writing, the writer sees the abort, rolls back, and the error below reports it.
   const onSignal = () => {
+    // The terminal may be gone (SIGHUP): what is printed from now on may go nowhere.
+    dropOutputErrors([io.stdout, io.stderr]);
     controller.abort();
     if (!outcome.written && !outcome.writing) {
       io.stderr.write('\nInterrupted: nothing was written.\n');
-      process.exit(ExitCode.interrupted);
+      exitProcess(ExitCode.interrupted);
     }
   };
   const stopListening = onInterrupt(onSignal);
@@ -135,7 +138,10 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
     report(io, outcome);
     return ExitCode.ok;
   } catch (error) {
-    return exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
+    const code = exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
+    // With the terminal gone, end here rather than on a later turn that writes to it.
+    if (terminalGone()) exitProcess(code);
+    return code;
   } finally {
     stopListening();
   }

@@ -9,7 +9,7 @@ import { PROJECT_FILE, projectFileIn, readProjectFile } from '../shared/project-
 import { resolveAnswers, type Mode, type RawAnswers } from './answers.js';
 import { knownAnswers, withStoredEntry } from './stored.js';
 import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from './git.js';
-import { toPrompt } from './prompts.js';
+import { askThrough } from './prompts.js';
 import type { Answers } from './questions.js';
 import { loadTemplates } from './templates.js';
 import { checkTarget, writeProject, type WriteResult } from './write.js';
@@ -75,8 +75,7 @@ export default class AppGenerator extends Generator {
           early = undefined;
           return value;
         }
-        const reply = await this.prompt([toPrompt(question, defaultValue, answers, names) as never]);
-        return reply[question.name];
+        return askThrough((definition) => this.prompt([definition as never]), question, defaultValue, answers, names);
       },
       onProjectName: async (name) => {
         outcome.target = resolve(cwd, name);

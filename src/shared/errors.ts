@@ -60,9 +60,17 @@ export class InterruptedError extends CliError {
   }
 }
 
-/** Whether an error is inquirer's answer to Ctrl-C (or an abort) at a prompt. */
+/** The terminal's input ended (Ctrl-D, a closed terminal) while a question was waiting for its answer. */
+export class InputEndedError extends Error {
+  constructor() {
+    super('The input ended before the question was answered.');
+    this.name = 'InputEndedError';
+  }
+}
+
+/** Whether an error is inquirer's answer to Ctrl-C (or an abort) at a prompt, or the end of its input. */
 export function isPromptInterrupt(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+  return error instanceof Error && ['ExitPromptError', 'AbortPromptError', 'InputEndedError'].includes(error.name);
 }
 
 /**
