@@ -1,12 +1,13 @@
 /**
  * Faults of generation, through the built bins as a user meets them: a
  * .yo-rc.json that is not what we wrote (in every command), hostile answers
- * files, names that break the generated project, and messages that name
- * answers the way they were given.
+ * files, special files, hard links and .git links, names that break the
+ * generated project, messages that name answers the way they were given,
+ * and interrupts while git makes the first commit.
  * Every refusal is exit 2 with one line and nothing written anywhere.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunResult } from './helpers/generate.js';
@@ -186,6 +187,104 @@ describe.concurrent('hostile answers files', () => {
   });
 });
 
+function canMknod(): boolean {
+  try {
+    execFileSync('mknod', [join(tempDir(), 'probe'), 'c', '1', '3'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false; // mknod needs root; CI runs as root, a developer may not
+  }
+}
+
+describe.concurrent('special files and links in a --force target', () => {
+  it.each([
+    ['a FIFO', 'Makefile', mkfifo, 'a named pipe (FIFO)'],
+    ['a socket', 'README.md', mksocket, 'a socket'],
+    ...(canMknod() ? [['a device', '.gitignore', (path: string) => execFileSync('mknod', [path, 'c', '1', '5']), 'a device'] as const] : []),
+  ])('%s at a generated path (%s): exit 2 naming it, untouched', async (_what, path, make, kind) => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'p'));
+    writeFileSync(join(cwd, 'p', 'notes.md'), 'mine');
+    make(join(cwd, 'p', path));
+    const before = tree(cwd);
+    const result = await runCli(['p', '--yes', '--force'], { cwd, timeoutMs: 30_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`${path} in ${join(cwd, 'p')} is ${kind}; create-ml-project replaces only regular files. Move it away first.\n`);
+    expect(tree(cwd)).toEqual(before);
+  });
+
+  it('replaces generated files that are hard links to files elsewhere, which keep their bytes', async () => {
+    const outside = tempDir();
+    writeFileSync(join(outside, 'bashrc'), 'export PS1=x\n');
+    writeFileSync(join(outside, 'config.json'), '{"generator-x": {}}');
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'p'));
+    linkSync(join(outside, 'bashrc'), join(cwd, 'p', 'Makefile'));
+    linkSync(join(outside, 'config.json'), join(cwd, 'p', '.yo-rc.json'));
+    const before = tree(outside);
+    const result = await runCli(['p', '--yes', '--force'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Made a git repository (branch main) with a first commit.');
+    expect(tree(outside)).toEqual(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.replace('nlink=2', 'nlink=1')])));
+    expect(readFileSync(join(cwd, 'p', 'Makefile'), 'utf8')).toMatch(/^# /);
+    expect(statSync(join(cwd, 'p', 'Makefile')).ino).not.toBe(statSync(join(outside, 'bashrc')).ino);
+    expect(Object.keys(JSON.parse(readFileSync(join(cwd, 'p', '.yo-rc.json'), 'utf8')) as object)).toEqual(['generator-x', 'create-ml-project']);
+    expect(readdirSync(join(cwd, 'p')).filter((name) => name.startsWith('.create-ml-project'))).toEqual([]);
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: join(cwd, 'p'), encoding: 'utf8' })).toBe('');
+  });
+
+  const notRepositories: [string, (dir: string, elsewhere: string) => void, (elsewhere: string) => string][] = [
+    ['a symbolic link to an empty folder', (dir, elsewhere) => symlinkSync(elsewhere, join(dir, '.git')), (e) => e],
+    ['a gitdir file to a missing folder', (dir, elsewhere) => writeFileSync(join(dir, '.git'), `gitdir: ${join(elsewhere, 'gone')}\n`), (e) => join(e, 'gone')],
+    ['a relative gitdir file', (dir, elsewhere) => writeFileSync(join(dir, '.git'), `gitdir: ../${elsewhere.split('/').pop()}/x\n`), (e) => join(e, 'x')],
+  ];
+
+  it.each(notRepositories)('a .git that is %s outside: exit 2 before anything is written', async (_what, make, shown) => {
+    const root = tempDir();
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'p'), { recursive: true });
+    make(join(cwd, 'p'), elsewhere);
+    const before = tree(root);
+    const result = await runCli(['p', '--yes'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${join(cwd, 'p', '.git')} points to `);
+    expect(result.stderr).toContain(`which is not a git repository: the first commit would make one there, outside ${join(cwd, 'p')}. Remove that .git, or pass --no-git.`);
+    expect(result.stderr).toContain(shown(elsewhere).split('/').pop()!);
+    expectOneLine(result);
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('with --no-git the same .git link is left alone and nothing is written through it', async () => {
+    const root = tempDir();
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'p'), { recursive: true });
+    symlinkSync(elsewhere, join(cwd, 'p', '.git'));
+    const result = await runCli(['p', '--yes', '--no-git'], { cwd });
+    expect(result.code).toBe(0);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('a .git file to a repository elsewhere (a submodule, a worktree) is that repository: no commit, nothing written there', async () => {
+    const root = tempDir();
+    const env = isolatedGitEnv();
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...env } as NodeJS.ProcessEnv, encoding: 'utf8' });
+    git(root, 'init', '-q', 'repo');
+    git(join(root, 'repo'), 'commit', '-q', '--allow-empty', '-m', 'first');
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'p'), { recursive: true });
+    writeFileSync(join(cwd, 'p', '.git'), `gitdir: ${join(root, 'repo', '.git')}\n`);
+    const before = tree(join(root, 'repo'));
+    const result = await runCli(['p', '--yes'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`p is already in a git repository (its .git points to ${join(root, 'repo', '.git')}): no new repository made, nothing committed.`);
+    expect(tree(join(root, 'repo'))).toEqual(before);
+  });
+});
+
 describe.concurrent('names that would break the generated project', () => {
   it.each([
     ['build', /^Invalid packageName "build": the project's \.gitignore ignores build\/.*Try "build_pkg"\. .*\(the default; pass --package-name to choose another\)$/m, ['build', '--package-name', 'build_pkg']],
@@ -237,5 +336,82 @@ describe.concurrent('messages name an answer the way it was given', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expectOneLine(result);
+  });
+});
+
+/** A git setup whose commit hook says it started (its pid in `marker`) and then waits: git is surely running while it waits. */
+function slowHookEnv(): { env: NodeJS.ProcessEnv; marker: string } {
+  const home = tempDir('cmp-home-');
+  const hooks = tempDir('cmp-hooks-');
+  const marker = join(tempDir('cmp-marker-'), 'hook.pid');
+  writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\necho $$ > "${marker}.tmp" && mv "${marker}.tmp" "${marker}"\nsleep 600\n`, { mode: 0o755 });
+  const env = isolatedGitEnv(home);
+  writeFileSync(join(home, '.gitconfig'), `[core]\n\thooksPath = ${hooks}\n`, { flag: 'a' });
+  return { env, marker };
+}
+
+/** Runs the bin, sends `signal` once the commit hook is running, and returns how it ended and the hook's pid. */
+async function interruptDuringCommit(args: string[], cwd: string, signal: NodeJS.Signals): Promise<RunResult & { hook: number }> {
+  const { env, marker } = slowHookEnv();
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'create-ml-project.js'), ...args], {
+    cwd,
+    env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const ended = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 128)));
+  // Waiting for the hook to say it runs: a synchronisation, not a timing.
+  while (!existsSync(marker)) {
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const hook = Number(readFileSync(marker, 'utf8'));
+  child.kill(signal);
+  const code = await ended;
+  return { code, stdout, stderr, hook };
+}
+
+/** Whether a process still runs: one that ended but is not reaped yet (a zombie) does not. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe.concurrent('an interrupt while git makes the first commit', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s in a new folder: exit 130, the folder and its .git removed, git and its hook stopped', async (signal) => {
+    const cwd = tempDir();
+    const result = await interruptDuringCommit(['my-project', '--yes'], cwd, signal);
+    expect(result.stderr).toBe(`Interrupted. Nothing was left behind: ${join(cwd, 'my-project')} was removed.\n`);
+    expect(result.code).toBe(130);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(alive(result.hook)).toBe(false);
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s with --force: exit 130, every file as it was (a hard link too), the new .git removed', async (signal) => {
+    const root = tempDir();
+    const outside = join(root, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'bashrc'), 'export PS1=x\n');
+    const cwd = join(root, 'work');
+    const dir = join(cwd, 'p');
+    mkdirSync(join(dir, 'docker'), { recursive: true });
+    writeFileSync(join(dir, 'thesis.tex'), 'years of work');
+    writeFileSync(join(dir, 'README.md'), '# mine\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'docker', 'notes'), 'notes');
+    writeFileSync(join(dir, '.yo-rc.json'), '{"generator-x": {"a": 1}}');
+    linkSync(join(outside, 'bashrc'), join(dir, 'Makefile'));
+    const before = tree(root);
+    const result = await interruptDuringCommit(['p', '--yes', '--force'], cwd, signal);
+    expect(result.stderr).toBe('Interrupted. The folder is as it was: files this run created were removed and replaced ones put back.\n');
+    expect(result.code).toBe(130);
+    expect(tree(root)).toEqual(before);
+    expect(alive(result.hook)).toBe(false);
   });
 });

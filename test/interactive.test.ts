@@ -5,10 +5,10 @@
  * Ctrl-C, Ctrl-D, SIGTERM or a closed terminal leaving nothing behind.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers/generate.js';
+import { isolatedGitEnv, runCli, tempDir } from './helpers/generate.js';
 import { keys, runOnPty, type Step } from './helpers/pty.js';
 import { tree } from './helpers/tree.js';
 
@@ -128,6 +128,26 @@ describe('interactive run', () => {
     const result = runOnPty(['my-project'], [{ expect: 'Python package name', hangup: true }], cwd);
     expect(result.code).toBe(130);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('a closed terminal while git makes the first commit: the run is undone all the same, exit 130', () => {
+    const root = tempDir();
+    const home = tempDir('cmp-home-');
+    const hooks = tempDir('cmp-hooks-');
+    const marker = join(tempDir('cmp-marker-'), 'started');
+    writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\ntouch "${marker}"\nsleep 600\n`, { mode: 0o755 });
+    const env = isolatedGitEnv(home);
+    writeFileSync(join(home, '.gitconfig'), `[core]\n\thooksPath = ${hooks}\n`, { flag: 'a' });
+    writeFileSync(join(root, 'elsewhere'), 'linked');
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'p'), { recursive: true });
+    writeFileSync(join(cwd, 'p', 'notes.md'), 'mine');
+    linkSync(join(root, 'elsewhere'), join(cwd, 'p', 'Makefile'));
+    const before = tree(root);
+    const result = runOnPty(['p', '--yes', '--force'], [{ wait_file: marker, hangup: true }], cwd, 60, env);
+    expect(result.failed_step).toBeNull();
+    expect(result.code).toBe(130);
+    expect(tree(root)).toEqual(before);
   });
 
   it('keeps the default when the line is edited back to empty (backspace past the start)', () => {

@@ -83,7 +83,8 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   const controller = new AbortController();
   const outcome: AppOptions['outcome'] = {};
   // Before writing starts there is nothing to undo: leave at once. While
-  // writing, the writer sees the abort, rolls back, and the error below reports it.
+  // writing or committing, the generator sees the abort, undoes the run, and
+  // the error below reports it.
   const onSignal = () => {
     // The terminal may be gone (SIGHUP): what is printed from now on may go nowhere.
     dropOutputErrors([io.stdout, io.stderr]);
@@ -134,12 +135,12 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
       signal: controller.signal,
       outcome,
     });
-    if (controller.signal.aborted) throw new InterruptedError();
+    if (controller.signal.aborted && !outcome.kept) throw new InterruptedError();
     report(io, outcome);
     return ExitCode.ok;
   } catch (error) {
     const code = exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
-    // With the terminal gone, end here rather than on a later turn that writes to it.
+    // The run is undone; with the terminal gone, end here rather than on a later turn that writes to it.
     if (terminalGone()) exitProcess(code);
     return code;
   } finally {
