@@ -2,15 +2,15 @@
  * Faults of generation, through the built bins as a user meets them: a
  * .yo-rc.json that is not what we wrote (in every command), hostile answers
  * files, special files, hard links and .git links, names that break the
- * generated project, messages that name answers the way they were given,
- * and interrupts while git makes the first commit.
+ * generated project, and messages that name answers the way they were given.
  * Every refusal is exit 2 with one line and nothing written anywhere.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunResult } from './helpers/generate.js';
+import { packageCopy } from './helpers/package-copy.js';
 import { tree } from './helpers/tree.js';
 
 const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
@@ -336,6 +336,41 @@ describe.concurrent('messages name an answer the way it was given', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expectOneLine(result);
+  });
+});
+
+describe.concurrent("create-ml-project's own folder", () => {
+  it.each([
+    ['its root', (root: string) => root],
+    ['a folder inside it', (root: string) => join(root, 'templates')],
+  ])('a project in %s (a copy of the checkout) is refused, saying where to run it', async (_where, cwdOf) => {
+    const bin = packageCopy('0.1.0');
+    const root = join(bin, '..', '..');
+    const cwd = cwdOf(root);
+    const before = tree(root);
+    const result = await runCli(['my-project', '--yes'], { cwd, bin });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `${join(cwd, 'my-project')} would be inside create-ml-project's own folder ${root}. Run it from the folder the project should go in, ` +
+        `for example beside it: cd ${join(root, '..')} && node ${join(root, 'bin', 'create-ml-project.js')} my-project\n`,
+    );
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('an installed copy (node_modules/create-ml-project) is refused too; beside it works', async () => {
+    const bin = packageCopy('0.1.0');
+    const app = tempDir('cmp-app-');
+    const installed = join(app, 'node_modules', 'create-ml-project');
+    mkdirSync(join(app, 'node_modules'));
+    cpSync(join(bin, '..', '..'), installed, { recursive: true });
+    rmSync(join(bin, '..', '..'), { recursive: true });
+    const inside = await runCli(['my-project', '--yes'], { cwd: installed, bin: join(installed, 'bin', 'create-ml-project.js') });
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain(`would be inside create-ml-project's own folder ${installed}.`);
+    expect(existsSync(join(installed, 'my-project'))).toBe(false);
+    const beside = await runCli(['my-project', '--yes'], { cwd: app, bin: join(installed, 'bin', 'create-ml-project.js') });
+    expect(beside.code).toBe(0);
+    expect(beside.stdout).toContain('Made a git repository (branch main) with a first commit.');
   });
 });
 

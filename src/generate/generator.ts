@@ -15,7 +15,7 @@ import { checkGitLink } from './git-link.js';
 import { askThrough } from './prompts.js';
 import type { Answers } from './questions.js';
 import { loadTemplates } from './templates.js';
-import { checkTarget } from './target.js';
+import { checkPlace, checkTarget } from './target.js';
 import { writeProject, type WrittenProject } from './write.js';
 
 export interface AppOptions {
@@ -85,6 +85,7 @@ export default class AppGenerator extends Generator {
       },
       onProjectName: async (name) => {
         outcome.target = resolve(cwd, name);
+        await checkPlace(outcome.target, name);
         const exists = await checkTarget(outcome.target, force);
         outcome.existed = exists;
         // Other generators' entries are kept when the file is written again (--force).

@@ -3,8 +3,10 @@
  * project name is known, before anything else is asked.
  */
 import * as nodeFs from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { FailureError, UsageError } from '../shared/errors.js';
 import { clip } from '../shared/excerpt.js';
+import { packageRoot } from '../shared/package-root.js';
 
 type TargetFs = Pick<typeof nodeFs, 'lstat' | 'readdir'>;
 
@@ -32,4 +34,20 @@ export async function checkTarget(target: string, force: boolean, fs: TargetFs =
     );
   }
   return true;
+}
+
+/**
+ * Refuses a target inside create-ml-project's own folder (its checkout, or an
+ * installed copy): a project there would sit in the tool's files and its git
+ * repository, where no first commit is made and updates cannot work.
+ */
+export async function checkPlace(target: string, name: string): Promise<void> {
+  const root = packageRoot();
+  const [realRoot, realParent] = await Promise.all([nodeFs.realpath(root).catch(() => root), nodeFs.realpath(dirname(target)).catch(() => dirname(target))]);
+  const inside = realParent === realRoot || realParent.startsWith(realRoot + sep);
+  if (!inside) return;
+  throw new UsageError(
+    `${target} would be inside create-ml-project's own folder ${root}. Run it from the folder the project should go in, ` +
+      `for example beside it: cd ${dirname(root)} && node ${join(root, 'bin', 'create-ml-project.js')} ${name}`,
+  );
 }
