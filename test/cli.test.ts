@@ -47,7 +47,7 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect(generated.status).toBe(0);
     expect([...generated.packages]).toContain('yeoman-environment');
     expect([...generated.packages].filter((name) => /dockerode|docker-modem|ssh2/.test(name))).toEqual([]);
-    // --yes asks nothing: no prompt code; and none of Yeoman's parts the CLI never uses (simple-git only when committing).
+    // --yes asks nothing: no prompt code; and none of Yeoman's parts the CLI never uses (git runs as a child process, never through simple-git).
     expect([...generated.packages].filter((name) => /^(inquirer|@inquirer\/(prompts|input|select|confirm)|rxjs|execa|commander|globby|normalize-package-data|simple-git)$/.test(name))).toEqual([]);
   });
 
