@@ -160,20 +160,20 @@ export async function writeProject(target: string, project: RenderedProject, opt
     if (error instanceof UsageError) throw error;
     throw new FailureError(`Could not write ${relative(target, current) || target}: ${describe(error)}. ${undone}`);
   }
-  let open = true;
+  let kept = false;
   return {
-    created: made.files.filter((path) => !todo.overwrites.includes(path)),
+    created: [...made.files],
     overwritten: todo.overwrites,
     aside: aside && relative(target, aside),
     alsoCreated: (path) => made.extra.push(path),
     undo: async () => {
-      open = false;
+      if (kept) throw new Error('A kept project cannot be undone.');
       return undo(fs, target, existed, made);
     },
     keep: async () => {
-      if (!open || !aside) return;
-      open = false;
-      await fs.rm(aside, { recursive: true, force: true }).catch(() => undefined);
+      kept = true;
+      // The project is complete either way; a folder that cannot be deleted is only left behind.
+      if (aside) await fs.rm(aside, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 }
