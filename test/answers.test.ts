@@ -30,7 +30,8 @@ describe('resolveAnswers', () => {
   });
 
   it('validates every source the same way and says where the bad value came from', async () => {
-    await expect(resolveAnswers({ mode: 'yes', flags: { projectName: '../x' } })).rejects.toThrow(/from --project-name/);
+    await expect(resolveAnswers({ mode: 'yes', flags: { projectName: '../x' } })).rejects.toThrow(/^Invalid --project-name "\.\.\/x": .*not a path/);
+    await expect(resolveAnswers({ mode: 'yes', args: { projectName: '../x' } })).rejects.toThrow(/^Invalid project name "\.\.\/x" \(the first argument\): .*not a path/);
     await expect(resolveAnswers({ mode: 'yes', flags: { projectName: 'x' }, file: { jupyterPort: 80 }, fileName: 'a.yml' })).rejects.toThrow(/key "jupyterPort" in a\.yml/);
     await expect(resolveAnswers({ mode: 'yes', flags: { projectName: 'x' }, onProjectName: () => ({ compute: 'tpu' }) })).rejects.toThrow(/from \.yo-rc\.json/);
     await expect(resolveAnswers({ mode: 'yes', flags: { projectName: 'json' } })).rejects.toThrow(/Invalid packageName "json".*the default; pass --package-name/);

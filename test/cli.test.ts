@@ -47,7 +47,7 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect(generated.status).toBe(0);
     expect([...generated.packages]).toContain('yeoman-environment');
     expect([...generated.packages].filter((name) => /dockerode|docker-modem|ssh2/.test(name))).toEqual([]);
-    // --yes asks nothing: no prompt code; and none of Yeoman's parts the CLI never uses (simple-git only when committing).
+    // --yes asks nothing: no prompt code; and none of Yeoman's parts the CLI never uses (git runs as a child process, never through simple-git).
     expect([...generated.packages].filter((name) => /^(inquirer|@inquirer\/(prompts|input|select|confirm)|rxjs|execa|commander|globby|normalize-package-data|simple-git)$/.test(name))).toEqual([]);
   });
 
@@ -103,14 +103,14 @@ describe.concurrent('create-ml-project (the built bin)', () => {
   });
 
   const badInput: [string, string[], RegExp][] = [
-    ['a parent path', ['../x', '--yes'], /Invalid projectName "\.\.\/x".*not a path/],
+    ['a parent path', ['../x', '--yes'], /^Invalid project name "\.\.\/x" \(the first argument\): .*not a path/],
     ['an absolute path', ['/etc/x', '--yes'], /not a path/],
     ['a nested path', ['a/b', '--yes'], /not a path/],
     ['the current folder', ['.', '--yes'], /not a path/],
     ['an option-like name', ['--project-name=-rf', '--yes'], /must not start with "-"/],
-    ['a command substitution', ['$(touch pwned)', '--yes'], /Invalid projectName/],
-    ['backticks', ['`touch pwned`', '--yes'], /Invalid projectName/],
-    ['a semicolon', ['x;touch pwned', '--yes'], /Invalid projectName/],
+    ['a command substitution', ['$(touch pwned)', '--yes'], /Invalid project name/],
+    ['backticks', ['`touch pwned`', '--yes'], /Invalid project name/],
+    ['a semicolon', ['--project-name', 'x;touch pwned', '--yes'], /^Invalid --project-name "x;touch pwned": /],
     ['a NUL-free control character', ['x\u0007', '--yes'], /control/],
     ['spaces and capitals', ['My Project', '--yes'], /Did you mean "my-project"\?/],
     ['a keyword package', ['x', '--package-name', 'class', '--yes'], /keyword/],
@@ -217,7 +217,7 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { ...isolatedGitEnv(home) } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`${join(home, '.yo-rc-global.json')} is not valid JSON (Unexpected end of JSON input). Yeoman reads it on every run: fix or remove it.\n`);
+    expect(result.stderr).toBe(`${join(home, '.yo-rc-global.json')} is not valid JSON (Unexpected end of JSON input). Fix it, or remove it if it is not yours.\n`);
     expect(readdirSync(cwd)).toEqual([]);
   });
 

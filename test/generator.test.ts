@@ -40,6 +40,6 @@ describe('the Yeoman generator', () => {
 
   it('refuses an invalid answer given at a prompt', async () => {
     const { context } = run({ flags: { git: false } }, { projectName: 'ok', jupyterPort: '80' });
-    await expect(context).rejects.toThrow(/Invalid jupyterPort "80"/);
+    await expect(context).rejects.toThrow(/^Invalid Jupyter port "80": it must be between 1024 and 65535/);
   });
 });

@@ -77,12 +77,49 @@ const invalid: [keyof Answers, unknown, RegExp][] = [
   ['packageName', 'torch', /depends on/],
   ['packageName', 'data', /folder/],
   ['packageName', 'MyPkg', /lowercase/],
+  ['packageName', 'conftest', /pytest's own conftest/],
+  ['packageName', 'test_config', /pytest takes test_\* and \*_test modules/],
+  ['packageName', 'test_churn', /pytest takes test_\*/],
+  ['packageName', 'churn_test', /pytest takes test_\*/],
+  ['packageName', 'tests', /folder the project already has/],
+  ['packageName', 'build', /\.gitignore ignores build\//],
+  ['packageName', 'dist', /\.gitignore ignores dist\//],
+  ['packageName', 'venv', /standard-library/],
+  ['packageName', 'mlruns', /\.gitignore ignores mlruns\//],
+  ['packageName', 'htmlcov', /\.gitignore ignores htmlcov\//],
+  ['packageName', '__pycache__', /\.gitignore ignores __pycache__\//],
+  ['packageName', 'con', /reserved on Windows/],
+  ['packageName', 'nul', /reserved on Windows/],
+  ['packageName', 'com1', /reserved on Windows/],
+  ['packageName', 'lpt9', /reserved on Windows/],
+  ['projectName', 'con', /reserved on Windows/],
+  ['projectName', 'aux', /reserved on Windows/],
+  ['projectName', 'prn', /reserved on Windows/],
+  ['projectName', 'com0', /reserved on Windows/],
+  ['projectName', 'lpt3', /reserved on Windows/],
+  ['projectName', 'NUL', /reserved on Windows/],
+  ['projectName', 'Con.txt', /reserved on Windows/],
+  ['projectName', 'aux.tar.gz', /reserved on Windows/],
   ['description', 'two\nlines', /single line/],
   ['description', 'carriage\rreturn', /single line/],
   ['description', 'bell\u0007', /U\+0007/],
   ['description', 'red \u001b[31m', /ANSI/],
   ['description', 'evil \u202etxt.exe', /U\+202E/],
   ['description', 'isolate \u2066x', /U\+2066/],
+  ['description', 'arabic letter mark \u061c', /direction character U\+061C/],
+  ['description', 'mark \u200e', /direction character U\+200E/],
+  ['authorName', 'Ada \u200f', /direction character U\+200F/],
+  ['description', 'embedding \u202a', /U\+202A/],
+  ['authorName', 'pop \u202c', /U\+202C/],
+  ['description', 'first strong isolate \u2068', /U\+2068/],
+  ['description', 'pop isolate \u2069', /U\+2069/],
+  ['description', 'bom-like \ufffe', /noncharacter U\+FFFE/],
+  ['description', 'max \uffff', /noncharacter U\+FFFF/],
+  ['authorName', 'Ada \ufdd0', /noncharacter U\+FDD0/],
+  ['authorName', 'Ada \ufdef', /noncharacter U\+FDEF/],
+  ['description', 'plane one \u{1fffe}', /noncharacter U\+1FFFE/],
+  ['authorEmail', 'a\u{10ffff}@b.io', /noncharacter U\+10FFFF/],
+  ['projectName', 'x\u{fffff}', /noncharacter U\+FFFFF/],
   ['description', 'lone \ud800 surrogate', /broken Unicode/],
   ['description', 'x'.repeat(201), /longer than 200/],
   ['authorName', '   ', /empty/],
@@ -133,9 +170,60 @@ describe('questions', () => {
     expect(error.message).toMatch(/Example: /);
   });
 
-  it('refuses an MLflow port equal to the Jupyter port', () => {
+  it('refuses an MLflow port equal to the Jupyter port, naming it as the caller says it was given', () => {
     expect(rejection('mlflowPort', '8888', { jupyterPort: 8888 }).message).toMatch(/same port as jupyterPort/);
+    const named = (names: (key: string) => string) => {
+      try {
+        questionByName.get('mlflowPort')!.parse('8888', { jupyterPort: 8888 }, names);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(named(() => '--jupyter-port')).toMatch(/same port as --jupyter-port\./);
+    expect(named(() => 'the Jupyter port')).toMatch(/same port as the Jupyter port\./);
     expect(parse('mlflowPort', 8889, { jupyterPort: 8888 })).toBe(8889);
+  });
+
+  it('quotes a long value as a bounded excerpt with its length', () => {
+    for (const name of ['description', 'authorName', 'projectName', 'packageName'] as const) {
+      const error = rejection(name, 'A'.repeat(10_000_000));
+      expect(error.message).toContain(`"${'A'.repeat(40)}…" (10000000 characters)`);
+      expect(error.message.length).toBeLessThan(400);
+    }
+    expect(rejection('jupyterPort', '9'.repeat(100_000)).message.length).toBeLessThan(300);
+    expect(rejection('license', 'x'.repeat(5000)).message).toContain('(5000 characters)');
+  });
+
+  it('names a list or a mapping by kind, even one that refers to itself', () => {
+    const circular: unknown[] = [];
+    circular.push(circular);
+    expect(rejection('projectName', circular).message).toMatch(/^Invalid projectName \(a list\): it must be text/);
+    expect(rejection('dvc', { a: 1 }).message).toMatch(/^Invalid dvc \(a mapping\): it must be true or false/);
+  });
+
+  it.each([
+    ['con', 'con-project'],
+    ['CON', 'con-project'],
+    ['Aux', 'aux-project'],
+    ['lpt1.txt', 'lpt1-txt'],
+    ['nul', 'nul-project'],
+  ])('suggests for the reserved project name %j a valid one (%j)', (name, suggestion) => {
+    expect(rejection('projectName', name).message).toContain(`Did you mean "${suggestion}"?`);
+    expect(parse('projectName', suggestion)).toBe(suggestion);
+  });
+
+  it.each([
+    ['conftest', 'conftest_pkg'],
+    ['test_config', 'ml_test_config'],
+    ['churn_test', 'churn_test_pkg'],
+    ['build', 'build_pkg'],
+    ['mlruns', 'mlruns_pkg'],
+    ['__pycache__', 'pycache'],
+    ['com1', 'com1_pkg'],
+  ])('suggests for the package name %j a valid one (%j)', (name, suggestion) => {
+    expect(rejection('packageName', name).message).toContain(`Try "${suggestion}".`);
+    expect(parse('packageName', suggestion)).toBe(suggestion);
   });
 
   it('suggests only names that are valid themselves', () => {

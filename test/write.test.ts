@@ -3,7 +3,8 @@
  * fs for what a real disk will not do on demand (full disk, permission
  * denied as root, an interrupt between two files).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +34,8 @@ function snapshot(dir: string): Record<string, string> {
     const key = path.slice(dir.length + 1);
     if (entry.isSymbolicLink()) result[key] = `-> link`;
     else if (entry.isDirectory()) result[`${key}/`] = '';
-    else result[key] = readFileSync(path, 'latin1');
+    else if (entry.isFile()) result[key] = readFileSync(path, 'latin1');
+    else result[key] = 'special'; // never opened: a FIFO would block
   }
   return result;
 }
@@ -154,6 +156,86 @@ describe('writeProject', () => {
     writeFileSync(join(target, 'docker', 'notes'), 'user notes');
     const before = snapshot(target);
     await expect(writeProject(target, sample, { force: true, fs: failingFs('ENOSPC', 5) })).rejects.toThrow(FailureError);
+    expect(snapshot(target)).toEqual(before);
+  });
+
+  /** Path, inode, link count and bytes of every entry: a hard link put back is the same file, not a copy. */
+  function identity(dir: string): Record<string, string> {
+    const result: Record<string, string> = {};
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name);
+      const info = lstatSync(path);
+      result[path.slice(dir.length + 1)] = `${info.ino} ${info.nlink} ${info.mode} ${entry.isFile() ? readFileSync(path, 'latin1') : ''}`;
+    }
+    return result;
+  }
+
+  it.each(['Makefile', 'my_project/train.py', 'data/raw/.gitkeep'])(
+    'with --force replaces a hard link at %s by a new file, never writing through it',
+    async (path) => {
+      const outside = tempDir();
+      writeFileSync(join(outside, 'precious'), 'years of work');
+      const target = tempDir();
+      writeFileSync(join(target, 'notes.txt'), 'x');
+      mkdirSync(join(target, path, '..'), { recursive: true });
+      linkSync(join(outside, 'precious'), join(target, path));
+      const result = await writeProject(target, sample, { force: true });
+      expect(result.overwritten).toEqual([path]);
+      expect(readFileSync(join(outside, 'precious'), 'utf8')).toBe('years of work');
+      expect(readFileSync(join(target, path))).toEqual(sample.get(path)!.content);
+      expect(statSync(join(target, path)).ino).not.toBe(statSync(join(outside, 'precious')).ino);
+      // Until kept, the replaced file waits in a folder of the run; kept, it is gone, and the file elsewhere has one name again.
+      expect(result.aside && existsSync(join(target, result.aside))).toBe(true);
+      await result.keep();
+      expect(readdirSync(target).filter((name) => name.startsWith('.create-ml-project'))).toEqual([]);
+      expect(statSync(join(outside, 'precious')).nlink).toBe(1);
+      expect(readFileSync(join(outside, 'precious'), 'utf8')).toBe('years of work');
+    },
+  );
+
+  it('undone after writing (an interrupt during the first commit), puts back the very files it replaced', async () => {
+    const outside = tempDir();
+    writeFileSync(join(outside, 'precious'), 'years of work');
+    const target = tempDir();
+    mkdirSync(join(target, 'docker'));
+    linkSync(join(outside, 'precious'), join(target, 'Makefile'));
+    writeFileSync(join(target, 'README.md'), 'mine');
+    chmodSync(join(target, 'README.md'), 0o600);
+    writeFileSync(join(target, 'docker', 'notes'), 'user notes');
+    const before = identity(target);
+    const outsideBefore = identity(outside);
+    const written = await writeProject(target, sample, { force: true });
+    mkdirSync(join(target, '.git', 'objects'), { recursive: true });
+    writeFileSync(join(target, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    written.alsoCreated('.git');
+    expect(await written.undo()).toBe('The folder is as it was: files this run created were removed and replaced ones put back.');
+    expect(identity(target)).toEqual(before);
+    expect(identity(outside)).toEqual(outsideBefore);
+  });
+
+  it('undone in a new folder, removes the folder with what was made in it later', async () => {
+    const parent = tempDir();
+    const written = await writeProject(join(parent, 'p'), sample, { force: false });
+    mkdirSync(join(parent, 'p', '.git', 'refs'), { recursive: true });
+    written.alsoCreated('.git');
+    expect(await written.undo()).toBe(`Nothing was left behind: ${join(parent, 'p')} was removed.`);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it.each([
+    ['a FIFO', 'Makefile', (path: string) => execFileSync('mkfifo', [path]), /a named pipe \(FIFO\)/],
+    ['a FIFO', 'my_project/train.py', (path: string) => execFileSync('mkfifo', [path]), /a named pipe \(FIFO\)/],
+    ['a socket', 'README.md', (path: string) => execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]), /a socket/],
+  ])('with --force refuses %s at a generated path (%s), naming it, and touches nothing', async (_what, path, make, message) => {
+    const target = tempDir();
+    mkdirSync(join(target, 'my_project'));
+    writeFileSync(join(target, 'notes.txt'), 'x');
+    await make(join(target, path));
+    const before = snapshot(target);
+    const error = await writeProject(target, sample, { force: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(new RegExp(`^${path.replace('.', '\\.')} in ${target} is `));
+    expect((error as Error).message).toMatch(message);
     expect(snapshot(target)).toEqual(before);
   });
 

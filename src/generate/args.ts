@@ -4,6 +4,7 @@
  */
 import { scanArgs } from '../shared/argv.js';
 import { UsageError } from '../shared/errors.js';
+import { clip, quote } from '../shared/excerpt.js';
 import { questionByFlag, questions } from './questions.js';
 import { closest } from './validate.js';
 import type { RawAnswers } from './answers.js';
@@ -22,7 +23,7 @@ export interface ParsedArgs {
 const optionFlags = {
   yes: { alias: 'y', help: 'Take the default for every answer not given; ask nothing' },
   answers: { value: 'FILE', help: 'Read answers from a JSON or YAML file (keys as in .yo-rc.json)' },
-  force: { help: 'Write into a non-empty folder: overwrite generated files, keep all others' },
+  force: { help: 'Write into a non-empty folder: replace generated files, keep all others' },
   help: { alias: 'h', help: 'Show this help' },
   version: { alias: 'v', help: 'Show the version' },
 } as const;
@@ -35,7 +36,7 @@ const aliases = new Map<string, OptionName>(
 function unknownFlag(name: string): never {
   const known = [...Object.keys(optionFlags), ...questions.flatMap((q) => (q.kind === 'boolean' ? [q.flag, `no-${q.flag}`] : [q.flag]))];
   const hint = closest(name, known);
-  throw new UsageError(`Unknown option --${name}.${hint ? ` Did you mean --${hint}?` : ''} See --help.`);
+  throw new UsageError(`Unknown option --${clip(name)}.${hint ? ` Did you mean --${hint}?` : ''} See --help.`);
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -58,14 +59,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (question.kind === 'boolean') {
       if (inline === undefined || inline === 'true') parsed.flags[question.name] = true;
       else if (inline === 'false') parsed.flags[question.name] = false;
-      else throw new UsageError(`Option --${name} is true or false, not ${JSON.stringify(inline)}.`);
+      else throw new UsageError(`Option --${name} is true or false, not ${quote(inline)}.`);
       return;
     }
     parsed.flags[question.name] = value(question.kind === 'port' ? 'PORT' : 'VALUE');
   });
   if (positionals.length > 1) {
     throw new UsageError(
-      `Expected one project name, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}. ` +
+      `Expected one project name, got ${positionals.length}: ${positionals.slice(0, 3).map((p) => quote(p)).join(' ')}${positionals.length > 3 ? ' ...' : ''}. ` +
         'Quote a description that has spaces: --description "my words".',
     );
   }

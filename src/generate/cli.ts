@@ -3,20 +3,22 @@
  * Yeoman generator through yeoman-environment, reports, and is the one place
  * where generation's errors become messages and exit codes.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from './generator.js';
 import { helpText, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from '../shared/errors.js';
+import { quote } from '../shared/excerpt.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
 import { packageRoot, packageVersion } from '../shared/package-root.js';
-import type { Mode } from './answers.js';
+import { projectFileIn, readProjectFile } from '../shared/project-file.js';
+import type { Mode, RawAnswers } from './answers.js';
 import { askOnTerminal, firstAsked } from './prompts.js';
 import type { Question } from './questions.js';
 import type { Io } from '../shared/io.js';
 import { onInterrupt } from '../shared/signals.js';
+import { dropOutputErrors, exitProcess, terminalGone } from '../shared/terminal.js';
 
 /** Yeoman's environment and the generator, loaded together (their chunks share most of the code). */
 function loadGenerator() {
@@ -34,23 +36,13 @@ async function runGenerator(cwd: string, loaded: ReturnType<typeof loadGenerator
 
 /**
  * Yeoman reads the working folder's .yo-rc.json and the user's
- * ~/.yo-rc-global.json before anything else; one that does not parse is
- * reported here, as the user's input it is, before any question.
+ * ~/.yo-rc-global.json before anything else; one that is not what a
+ * .yo-rc.json holds (broken JSON, a list, a FIFO...) is reported here, as
+ * the user's input it is, before any question.
  */
 function checkYeomanConfig(cwd: string): void {
-  for (const file of [join(cwd, '.yo-rc.json'), join(homedir(), '.yo-rc-global.json')]) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    try {
-      JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`${file} is not valid JSON (${(error as Error).message}). Yeoman reads it on every run: fix or remove it.`);
-    }
-  }
+  readProjectFile(projectFileIn(cwd));
+  readProjectFile(join(homedir(), '.yo-rc-global.json'));
 }
 
 /**
@@ -63,7 +55,7 @@ async function askFirst(question: Question, gitIdentity: Promise<GitIdentity>) {
   // Awaited in runGenerator; a Ctrl-C at the prompt ends the run before that.
   loaded.catch(() => undefined);
   const identity = await gitIdentity;
-  const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, shown);
+  const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, undefined, shown);
   shown();
   return { loaded, early: { name: question.name, value } };
 }
@@ -91,57 +83,66 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   const controller = new AbortController();
   const outcome: AppOptions['outcome'] = {};
   // Before writing starts there is nothing to undo: leave at once. While
-  // writing, the writer sees the abort, rolls back, and the error below reports it.
+  // writing or committing, the generator sees the abort, undoes the run, and
+  // the error below reports it.
   const onSignal = () => {
+    // The terminal may be gone (SIGHUP): what is printed from now on may go nowhere.
+    dropOutputErrors([io.stdout, io.stderr]);
     controller.abort();
     if (!outcome.written && !outcome.writing) {
       io.stderr.write('\nInterrupted: nothing was written.\n');
-      process.exit(ExitCode.interrupted);
+      exitProcess(ExitCode.interrupted);
     }
   };
   const stopListening = onInterrupt(onSignal);
   try {
-    const args = parseArgs(argv);
+    const parsed = parseArgs(argv);
     const version = packageVersion();
-    if (args.help) {
+    if (parsed.help) {
       io.stdout.write(helpText(version));
       return ExitCode.ok;
     }
-    if (args.version) {
+    if (parsed.version) {
       io.stdout.write(`${version}\n`);
       return ExitCode.ok;
     }
-    const flags = { ...args.flags };
-    if (args.positional !== undefined) {
-      if (flags.projectName !== undefined && flags.projectName !== args.positional) {
-        throw new UsageError(`Two project names given: ${JSON.stringify(args.positional)} and --project-name ${JSON.stringify(flags.projectName)}.`);
+    const { flags } = parsed;
+    const args: RawAnswers = {};
+    if (parsed.positional !== undefined) {
+      if (flags.projectName !== undefined && flags.projectName !== parsed.positional) {
+        throw new UsageError(`Two project names given: ${quote(parsed.positional)} and --project-name ${quote(flags.projectName)}.`);
       }
-      flags.projectName = args.positional;
+      args.projectName = parsed.positional;
+      delete flags.projectName;
     }
-    const file = args.answersFile ? await (await import('./answers-file.js')).readAnswersFile(args.answersFile) : undefined;
-    const mode: Mode = args.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
+    const file = parsed.answersFile ? await (await import('./answers-file.js')).readAnswersFile(parsed.answersFile) : undefined;
+    const mode: Mode = parsed.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
     // git runs while Yeoman loads: its answer is there by the time the defaults need it.
     const gitIdentity = readGitIdentity(io.cwd);
     checkYeomanConfig(io.cwd);
-    const first = firstAsked(mode, flags, file);
+    const first = firstAsked(mode, { ...flags, ...args }, file);
     const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
     await runGenerator(io.cwd, loaded, {
       mode,
-      force: args.force,
+      force: parsed.force,
+      args,
       flags,
       file,
-      fileName: args.answersFile,
+      fileName: parsed.answersFile,
       generatorVersion: version,
       gitIdentity,
       early,
       signal: controller.signal,
       outcome,
     });
-    if (controller.signal.aborted) throw new InterruptedError();
+    if (controller.signal.aborted && !outcome.kept) throw new InterruptedError();
     report(io, outcome);
     return ExitCode.ok;
   } catch (error) {
-    return exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
+    const code = exitCodeFor(error, io.stderr, isPromptInterrupt(error) || controller.signal.aborted, '\nInterrupted: nothing was written.\n');
+    // The run is undone; with the terminal gone, end here rather than on a later turn that writes to it.
+    if (terminalGone()) exitProcess(code);
+    return code;
   } finally {
     stopListening();
   }

@@ -3,19 +3,26 @@
  * src/: answers are resolved while prompting, files rendered in memory and
  * written once while writing, git runs at the end.
  */
-import { resolve } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
+import { InterruptedError } from '../shared/errors.js';
+import { PROJECT_FILE, projectFileIn, readProjectFile } from '../shared/project-file.js';
 import { resolveAnswers, type Mode, type RawAnswers } from './answers.js';
-import { readStoredAnswers } from './stored.js';
+import { knownAnswers, withStoredEntry } from './stored.js';
 import { initRepository, readGitIdentity, type GitIdentity, type GitOutcome } from './git.js';
-import { toPrompt } from './prompts.js';
+import { checkGitLink } from './git-link.js';
+import { askThrough } from './prompts.js';
 import type { Answers } from './questions.js';
 import { loadTemplates } from './templates.js';
-import { checkTarget, writeProject, type WriteResult } from './write.js';
+import { checkPlace, checkTarget } from './target.js';
+import { writeProject, type WrittenProject } from './write.js';
 
 export interface AppOptions {
   mode: Mode;
   force: boolean;
+  /** Answers given as positional arguments (the project name). */
+  args?: RawAnswers;
   flags: RawAnswers;
   file?: RawAnswers;
   fileName?: string;
@@ -27,7 +34,18 @@ export interface AppOptions {
   early?: { name: string; value: unknown };
   signal?: AbortSignal;
   /** Filled in as the run goes, for the CLI to report. */
-  outcome: { answers?: Answers; target?: string; existed?: boolean; writing?: boolean; written?: WriteResult; git?: GitOutcome };
+  outcome: {
+    answers?: Answers;
+    target?: string;
+    existed?: boolean;
+    /** The entries of the target's .yo-rc.json (other generators' are kept). */
+    storedEntries?: Record<string, unknown>;
+    writing?: boolean;
+    written?: WrittenProject;
+    git?: GitOutcome;
+    /** The run is complete and kept: an interrupt no longer undoes it. */
+    kept?: boolean;
+  };
 }
 
 export default class AppGenerator extends Generator {
@@ -45,49 +63,79 @@ export default class AppGenerator extends Generator {
   }
 
   async prompting(): Promise<void> {
-    const { mode, force, flags, file, fileName, outcome, gitIdentity } = this.options;
+    const { mode, force, args, flags, file, fileName, outcome, gitIdentity } = this.options;
     let { early } = this.options;
     // The project folder is created in the environment's working folder.
     const cwd = this.env.cwd;
     const identity = await (gitIdentity ?? readGitIdentity(cwd));
     outcome.answers = await resolveAnswers({
+      args,
       flags,
       file,
       fileName,
       mode,
       context: { gitUserName: identity.name, gitUserEmail: identity.email },
-      ask: async (question, defaultValue, answers) => {
+      ask: async (question, defaultValue, answers, names) => {
         if (early?.name === question.name) {
           const { value } = early;
           early = undefined;
           return value;
         }
-        const reply = await this.prompt([toPrompt(question, defaultValue, answers) as never]);
-        return reply[question.name];
+        return askThrough((definition) => this.prompt([definition as never]), question, defaultValue, answers, names);
       },
       onProjectName: async (name) => {
         outcome.target = resolve(cwd, name);
+        await checkPlace(outcome.target, name);
         const exists = await checkTarget(outcome.target, force);
         outcome.existed = exists;
-        return exists ? readStoredAnswers(outcome.target) : undefined;
+        // Other generators' entries are kept when the file is written again (--force).
+        const stored = exists ? readProjectFile(projectFileIn(outcome.target)) : undefined;
+        outcome.storedEntries = stored?.entries;
+        return stored?.entry && knownAnswers(stored.entry.answers);
       },
     });
   }
 
   async writing(): Promise<void> {
     const { outcome, templatesDir, generatorVersion, force, signal } = this.options;
+    const answers = outcome.answers!;
+    // Before anything is written: a .git that would send the first commit elsewhere is refused.
+    if (answers.git && outcome.existed) await checkGitLink(outcome.target!);
     // ejs is loaded here, once the questions are answered, not before the first prompt.
     const [templates, { renderProject }] = await Promise.all([loadTemplates(templatesDir), import('./render.js')]);
-    const project = renderProject(outcome.answers!, templates, { year: new Date().getFullYear(), generatorVersion });
+    const project = renderProject(answers, templates, { year: new Date().getFullYear(), generatorVersion });
+    if (outcome.storedEntries) {
+      const content = Buffer.from(withStoredEntry(outcome.storedEntries, answers, generatorVersion));
+      project.set(PROJECT_FILE, { ...project.get(PROJECT_FILE)!, content });
+    }
     outcome.writing = true;
     outcome.written = await writeProject(outcome.target!, project, { force, signal });
   }
 
+  /**
+   * The first commit, then the run is kept. An interrupt up to that point
+   * (while git runs, too) undoes all of it: a .git this run made goes with
+   * the files, and replaced files come back.
+   */
   async end(): Promise<void> {
-    const { outcome } = this.options;
-    if (!outcome.answers!.git) return;
-    const { created, overwritten } = outcome.written!;
-    const rendered = { paths: [...created, ...overwritten], version: this.options.generatorVersion, folderExisted: outcome.existed ?? true };
-    outcome.git = await initRepository(outcome.target!, outcome.answers!.projectName, rendered);
+    const { outcome, signal } = this.options;
+    const written = outcome.written!;
+    const target = outcome.target!;
+    try {
+      if (signal?.aborted) throw new InterruptedError();
+      if (outcome.answers!.git) {
+        const hadGit = await lstat(join(target, '.git')).then(() => true, () => false);
+        if (!hadGit) written.alsoCreated('.git');
+        const rendered = { paths: [...written.created, ...written.overwritten], version: this.options.generatorVersion, folderExisted: outcome.existed ?? true };
+        outcome.git = await initRepository(target, outcome.answers!.projectName, rendered, { signal, aside: written.aside });
+      }
+      if (signal?.aborted) throw new InterruptedError();
+    } catch (error) {
+      const undone = await written.undo();
+      if (error instanceof InterruptedError) throw new InterruptedError(`Interrupted. ${undone}`);
+      throw error;
+    }
+    await written.keep();
+    outcome.kept = true;
   }
 }

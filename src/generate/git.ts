@@ -1,13 +1,17 @@
 /**
- * git: the user's identity for defaults (two `git config` reads, started as
+ * git: the user's identity for defaults (one `git config` read, started as
  * soon as the CLI knows it will generate), and the new project's repository
- * with its first commit, through simple-git, loaded only then. Never fatal
- * and never waiting for a terminal: a problem becomes a warning with the
- * commands to finish.
+ * with its first commit. Never fatal and never waiting for a terminal: a
+ * problem becomes a warning with the commands to finish. An interrupt is the
+ * exception: it stops git at once (hooks included) and is thrown, so that the
+ * caller can undo the whole run.
  */
 import { execFile } from 'node:child_process';
-import type { SimpleGit } from 'simple-git';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InterruptedError } from '../shared/errors.js';
 import { templateTrailers } from '../shared/template-trailers.js';
+import { BLOCK_TIMEOUT_MS, runGit } from './git-run.js';
 
 export interface GitIdentity {
   name?: string;
@@ -18,20 +22,7 @@ export type GitOutcome =
   | { status: 'committed'; message: string }
   | { status: 'skipped' | 'unavailable' | 'incomplete'; message: string; commands: string[] };
 
-/** Seconds without output before a git command is killed (signing or hook prompts). */
-const BLOCK_TIMEOUT_MS = 20_000;
-
 export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
-
-/**
- * The user's environment is inherited as is (GIT_CONFIG_GLOBAL and the like
- * keep working). Init, add and commit ask for no credentials; what could wait
- * on a terminal (a signing passphrase, a hook) is killed by the timeout.
- */
-async function git(baseDir: string): Promise<SimpleGit> {
-  const { simpleGit } = await import('simple-git');
-  return simpleGit({ baseDir, timeout: { block: BLOCK_TIMEOUT_MS } });
-}
 
 /** user.name and user.email as git would use them in `dir` (one `git config` call), or nothing when unset or git is missing. */
 export function readGitIdentity(dir: string): Promise<GitIdentity> {
@@ -56,6 +47,11 @@ function firstLine(error: unknown): string {
   return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
+/** An interrupt goes up to the caller, who undoes the run; any other failure is the step's to report. */
+function unlessInterrupted(error: unknown): void {
+  if (error instanceof InterruptedError) throw error;
+}
+
 /** The generated files and the generator version, for a first commit that is the template's render. */
 export interface RenderedFiles {
   paths: readonly string[];
@@ -68,43 +64,59 @@ export interface RenderedFiles {
  * `git init` (branch main) and a first commit. `shownDir` is how the user
  * reaches the folder (for the printed commands). Given the rendered files,
  * the commit holds exactly those, with the trailers that make it the base of
- * later updates (other files already in the folder stay uncommitted);
- * otherwise it holds everything in `dir`.
+ * later updates (other files already in the folder stay uncommitted, and
+ * `aside`, the writer's folder of replaced files, is not counted among them);
+ * otherwise it holds everything in `dir`. Throws InterruptedError when
+ * `signal` aborts, with git stopped.
  */
-export async function initRepository(dir: string, shownDir: string, rendered?: RenderedFiles): Promise<GitOutcome> {
-  const client = await git(dir);
+export async function initRepository(
+  dir: string,
+  shownDir: string,
+  rendered?: RenderedFiles,
+  options: { signal?: AbortSignal; aside?: string } = {},
+): Promise<GitOutcome> {
+  const git = (...args: string[]) => runGit(dir, args, options.signal);
   const cd = `cd ${shownDir}`;
   const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
 
-  const version = await client.version().catch(() => ({ installed: false }));
-  if (!version.installed) {
+  const installed = await git('--version').then(
+    () => true,
+    (error: unknown) => (unlessInterrupted(error), false),
+  );
+  if (!installed) {
     return {
       status: 'unavailable',
       message: 'git was not found, so the project is not a repository yet. Once git is installed:',
       commands: [cd, 'git init -b main', commit],
     };
   }
-  const topLevel = await client.revparse(['--show-toplevel']).catch(() => undefined);
-  if (topLevel) {
-    return {
-      status: 'skipped',
-      message: `${shownDir} is inside the git repository ${topLevel.trim()}: no new repository made, nothing committed.`,
-      commands: [],
-    };
+  const found = await git('rev-parse', '--show-toplevel', '--absolute-git-dir').catch((error: unknown) => (unlessInterrupted(error), undefined));
+  if (found) {
+    const [topLevel = '', gitDir = ''] = found.trim().split('\n');
+    // A .git file or link in the folder itself: a worktree, a submodule, a repository kept elsewhere.
+    const real = await realpath(dir).catch(() => dir);
+    const where =
+      topLevel !== real ? `inside the git repository ${topLevel}`
+      : gitDir === join(real, '.git') ? 'already a git repository'
+      : `already in a git repository (its .git points to ${gitDir})`;
+    return { status: 'skipped', message: `${shownDir} is ${where}: no new repository made, nothing committed.`, commands: [] };
   }
 
   try {
-    await client.init(['--initial-branch=main']);
-  } catch {
+    await git('init', '--initial-branch=main');
+  } catch (error) {
+    unlessInterrupted(error);
     try {
-      await client.init();
-      await client.raw(['symbolic-ref', 'HEAD', 'refs/heads/main']);
+      await git('init');
+      await git('symbolic-ref', 'HEAD', 'refs/heads/main');
     } catch (error) {
+      unlessInterrupted(error);
       return { status: 'incomplete', message: `git init failed: ${firstLine(error)}. To finish:`, commands: [cd, 'git init -b main', commit] };
     }
   }
 
   const identity = await readGitIdentity(dir);
+  if (options.signal?.aborted) throw new InterruptedError();
   if (!identity.name || !identity.email) {
     return {
       status: 'incomplete',
@@ -121,15 +133,19 @@ export async function initRepository(dir: string, shownDir: string, rendered?: R
   let others = 0;
   try {
     if (rendered) {
-      await client.raw(['add', '--force', '--', ...rendered.paths.map((path) => `:(literal)${path}`)]);
-      const tree = (await client.raw(['write-tree'])).trim();
-      await client.commit([COMMIT_MESSAGE, templateTrailers(rendered.version, tree, '')]);
-      if (rendered.folderExisted) others = (await client.raw(['status', '--porcelain', '-z', '--untracked-files=all'])).split('\0').filter(Boolean).length;
+      await git('add', '--force', '--', ...rendered.paths.map((path) => `:(literal)${path}`));
+      const tree = (await git('write-tree')).trim();
+      await git('commit', '-q', '-m', COMMIT_MESSAGE, '-m', templateTrailers(rendered.version, tree, ''));
+      if (rendered.folderExisted) {
+        const outside = options.aside ? [':(top)', `:(exclude,top,literal)${options.aside}`] : [];
+        others = (await git('status', '--porcelain', '-z', '--untracked-files=all', '--', ...outside)).split('\0').filter(Boolean).length;
+      }
     } else {
-      await client.add(['-A']);
-      await client.commit(COMMIT_MESSAGE);
+      await git('add', '-A');
+      await git('commit', '-q', '-m', COMMIT_MESSAGE);
     }
   } catch (error) {
+    unlessInterrupted(error);
     return {
       status: 'incomplete',
       message: `Made a git repository but the first commit failed (${firstLine(error)}). Check commit signing and hooks, then:`,

@@ -3,6 +3,7 @@
  * the answers file and validation all come from this list.
  */
 import { ValidationError } from '../shared/errors.js';
+import { quote } from '../shared/excerpt.js';
 import { cudaImages, pythonImages, type CudaVersion, type PythonVersion } from '../shared/versions.js';
 import {
   emailReason,
@@ -47,12 +48,17 @@ export interface DefaultsContext {
   gitUserEmail?: string;
 }
 
+/** How the user met an answer, for messages that refer to it: `--jupyter-port`, `jupyterPort`, `the Jupyter port`. */
+export type AnswerNames = (name: AnswerKey) => string;
+
 export interface Question<K extends AnswerKey = AnswerKey> {
   name: K;
   /** The long flag without its dashes; booleans also get `--no-<flag>`. */
   flag: string;
   kind: 'text' | 'choice' | 'boolean' | 'port';
   message: string;
+  /** The question named in a sentence ("the Jupyter port"), where its prompt message does not read as one. */
+  noun?: string;
   help: string;
   example: string;
   choices?: readonly string[];
@@ -61,21 +67,26 @@ export interface Question<K extends AnswerKey = AnswerKey> {
   /** Asked only when this holds; otherwise the default is taken silently. */
   when?: (answers: Partial<Answers>) => boolean;
   default: (answers: Partial<Answers>, context: DefaultsContext) => Answers[K];
-  /** Validates a raw value from any source and returns it normalized; throws ValidationError. */
-  parse: (raw: unknown, answers: Partial<Answers>) => Answers[K];
+  /**
+   * Validates a raw value from any source and returns it normalized; throws
+   * ValidationError. `names` says how other answers it refers to were given.
+   */
+  parse: (raw: unknown, answers: Partial<Answers>, names?: AnswerNames) => Answers[K];
+}
+
+/** The question as a sentence names it. */
+export function nounOf(question: Pick<Question, 'noun' | 'message'>): string {
+  return question.noun ?? question.message;
 }
 
 function fail(question: Pick<Question, 'name' | 'example'>, raw: unknown, reason: string, hint = ''): never {
-  const shown = typeof raw === 'string' ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw);
-  throw new ValidationError(
-    question.name,
-    `Invalid ${question.name} ${shown}: ${reason}.${hint} Example: ${question.example}`,
-  );
+  throw new ValidationError(question.name, quote(raw), `${reason}.${hint} Example: ${question.example}`);
 }
 
 function text(question: Pick<Question, 'name' | 'example'>, raw: unknown, maxLength = 200): string {
   if (typeof raw !== 'string') fail(question, raw, 'it must be text');
-  const reason = unsafeTextReason(raw) ?? (raw.length > maxLength ? `it is longer than ${maxLength} characters` : undefined);
+  // The length first: a 10 MB value is refused without a scan of every character.
+  const reason = raw.length > maxLength ? `it is longer than ${maxLength} characters` : unsafeTextReason(raw);
   if (reason) fail(question, raw, reason);
   return raw;
 }
@@ -109,6 +120,7 @@ export const questions: readonly Question[] = [
     flag: 'project-name',
     kind: 'text',
     message: 'Project name (the new folder)',
+    noun: 'project name',
     help: 'Folder to create, also the Docker Compose project name',
     example: 'my-project',
     default: () => 'my-project',
@@ -127,6 +139,7 @@ export const questions: readonly Question[] = [
     flag: 'package-name',
     kind: 'text',
     message: 'Python package name',
+    noun: 'package name',
     help: 'Import name of the project code (default: from the project name)',
     example: 'my_project',
     default: (a) => packageNameFor(a.projectName ?? 'my-project'),
@@ -229,6 +242,7 @@ export const questions: readonly Question[] = [
     flag: 'jupyter-port',
     kind: 'port',
     message: 'Jupyter port on this machine',
+    noun: 'Jupyter port',
     help: `Host port of JupyterLab (1024-65535)`,
     example: '8888',
     default: () => 8888,
@@ -241,12 +255,13 @@ export const questions: readonly Question[] = [
     flag: 'mlflow-port',
     kind: 'port',
     message: 'MLflow port on this machine',
+    noun: 'MLflow port',
     help: 'Host port of the MLflow UI (1024-65535)',
     example: '5000',
     default: (a) => (a.jupyterPort === 5000 ? 5001 : 5000),
-    parse(raw, a) {
+    parse(raw, a, names = (name) => name) {
       const value = port(this, raw);
-      return value === a.jupyterPort ? fail(this, raw, 'it is the same port as jupyterPort') : value;
+      return value === a.jupyterPort ? fail(this, raw, `it is the same port as ${names('jupyterPort')}`) : value;
     },
   },
   {

@@ -3,13 +3,9 @@
  * with, written at generation and read back as a layer of answers (below
  * flags and the answers file) by later runs.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { UsageError } from '../shared/errors.js';
 import { questionByName, questions, type AnswerKey, type Answers } from './questions.js';
 import type { RawAnswers } from './answers.js';
-import { STORE_KEY } from '../shared/project-file.js';
-
+import { parseProjectFile, projectFileIn, readProjectFile, STORE_KEY } from '../shared/project-file.js';
 
 /** The answers in question order, with the generator version, as `.yo-rc.json` stores them. */
 export function storedConfig(answers: Answers, generatorVersion: string): string {
@@ -18,51 +14,43 @@ export function storedConfig(answers: Answers, generatorVersion: string): string
 }
 
 /**
- * `.yo-rc.json` with this tool's entry replaced and the entries of any other
- * generator kept as they are; the key order of the file is kept.
+ * `.yo-rc.json` holding `entries` (a file's entries, in its order) with this
+ * tool's entry replaced: the entries of any other generator are kept as they are.
  */
+export function withStoredEntry(entries: Record<string, unknown>, answers: Answers, generatorVersion: string): string {
+  const ours = storedConfig(answers, generatorVersion);
+  if (Object.keys(entries).every((key) => key === STORE_KEY)) return ours;
+  return `${JSON.stringify({ ...entries, [STORE_KEY]: JSON.parse(ours)[STORE_KEY] }, null, 2)}\n`;
+}
+
+/** `existing` (the text of a `.yo-rc.json`) with this tool's entry replaced and other generators' entries kept. */
 export function replaceStoredEntry(existing: string, answers: Answers, generatorVersion: string): string {
-  const entry = JSON.parse(storedConfig(answers, generatorVersion))[STORE_KEY];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(existing);
-  } catch {
-    parsed = undefined;
-  }
-  const others = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  if (Object.keys(others).every((key) => key === STORE_KEY)) return storedConfig(answers, generatorVersion);
-  return `${JSON.stringify({ ...others, [STORE_KEY]: entry }, null, 2)}\n`;
+  return withStoredEntry(parseProjectFile(existing, '.yo-rc.json').entries, answers, generatorVersion);
 }
 
 export interface StoredConfig {
   version?: string;
   answers: RawAnswers;
+  /** Every entry of the file, ours included, for rewriting it with other generators' entries kept. */
+  entries: Record<string, unknown>;
 }
 
-export async function readStoredConfig(projectDir: string): Promise<StoredConfig | undefined> {
-  const path = join(projectDir, '.yo-rc.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON (${(error as Error).message}). Fix or remove it.`);
-  }
-  const entry = (parsed as Record<string, unknown> | null)?.[STORE_KEY] as { version?: unknown; answers?: unknown } | undefined;
-  if (!entry || typeof entry !== 'object' || !entry.answers || typeof entry.answers !== 'object') return undefined;
-  // Keys of other versions are ignored here: stored answers are defaults, not commands.
+/** The stored answers that are questions of this version (keys of other versions are ignored: stored answers are defaults, not commands). */
+export function knownAnswers(stored: Record<string, unknown>): RawAnswers {
   const answers: RawAnswers = {};
-  for (const [key, value] of Object.entries(entry.answers)) {
+  for (const [key, value] of Object.entries(stored)) {
     if (questionByName.has(key)) answers[key as AnswerKey] = value;
   }
-  return { version: typeof entry.version === 'string' ? entry.version : undefined, answers };
+  return answers;
 }
 
-export async function readStoredAnswers(projectDir: string): Promise<RawAnswers | undefined> {
-  return (await readStoredConfig(projectDir))?.answers;
+/**
+ * The answers stored in `projectDir`'s `.yo-rc.json`; undefined when there is
+ * no such file or it holds only other generators' entries. A file that is
+ * not what we wrote is a UsageError naming it.
+ */
+export function readStoredConfig(projectDir: string): StoredConfig | undefined {
+  const file = readProjectFile(projectFileIn(projectDir));
+  if (!file?.entry) return undefined;
+  return { version: file.entry.version, answers: knownAnswers(file.entry.answers), entries: file.entries };
 }

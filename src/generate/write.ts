@@ -3,18 +3,24 @@
  *
  * All or nothing. Every path is checked before the first byte is written
  * (inside the target, no symbolic link on the way, no folder where a file
- * goes). On an error or an interrupt, what this run created is removed and
- * files it overwrote (with --force) get their old bytes back; nothing else in
- * the target is ever touched.
+ * goes, no FIFO, socket or device). A file that is replaced (with --force) is
+ * first moved aside into a folder of this run inside the target, and the new
+ * one is written as a new file: a hard link to a file elsewhere is never
+ * written through, and undoing puts back the very file that was there (its
+ * inode, links and mode). Until the caller keeps the result (after the first
+ * commit), the run can be undone: what it created is removed and the files it
+ * replaced come back; nothing else in the target is ever touched.
  */
-import { constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
+import { specialFileKind } from '../shared/text-file.js';
 import type { RenderedProject } from './render.js';
+import { checkTarget } from './target.js';
 
 /** The file-system calls the writer makes; tests pass failing ones. */
-export type WriterFs = Pick<typeof nodeFs, 'lstat' | 'mkdir' | 'readdir' | 'readFile' | 'writeFile' | 'unlink' | 'rmdir'>;
+export type WriterFs = Pick<typeof nodeFs, 'lstat' | 'mkdir' | 'readdir' | 'writeFile' | 'unlink' | 'rmdir' | 'rename' | 'rm'>;
 
 export interface WriteOptions {
   force: boolean;
@@ -27,36 +33,20 @@ export interface WriteResult {
   overwritten: string[];
 }
 
-const OVERWRITE = constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW;
+/** A written project that can still be undone, until it is kept. */
+export interface WrittenProject extends WriteResult {
+  /** The folder (inside the target) holding the replaced files until the run is kept; undefined when nothing was replaced. */
+  aside?: string;
+  /** Marks a path this run made after writing (the first commit's .git), removed with the rest on undo. */
+  alsoCreated(path: string): void;
+  /** Removes what this run made and puts the replaced files back; returns the sentence that says so. */
+  undo(): Promise<string>;
+  /** The run stays: the replaced files are deleted, and there is no undo any more. */
+  keep(): Promise<void>;
+}
 
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/**
- * Checks the target folder: missing, empty or holding only `.git` is fine;
- * anything else needs --force. Returns whether it exists.
- */
-export async function checkTarget(target: string, force: boolean, fs: WriterFs = nodeFs): Promise<boolean> {
-  let info;
-  try {
-    info = await fs.lstat(target);
-  } catch (error) {
-    if (errno(error) === 'ENOENT') return false;
-    throw new FailureError(`Cannot inspect ${target}: ${(error as Error).message}`);
-  }
-  if (info.isSymbolicLink()) {
-    throw new UsageError(`${target} is a symbolic link; create-ml-project never writes through links. Choose another name.`);
-  }
-  if (!info.isDirectory()) throw new UsageError(`${target} exists and is not a folder. Choose another name.`);
-  const entries = (await fs.readdir(target)).filter((name) => name !== '.git');
-  if (entries.length > 0 && !force) {
-    throw new UsageError(
-      `${target} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}). ` +
-        'Choose a new name, or pass --force to write the generated files into it (other files are kept).',
-    );
-  }
-  return true;
 }
 
 interface Plan {
@@ -75,6 +65,10 @@ async function plan(target: string, project: RenderedProject, fs: WriterFs): Pro
       const info = await fs.lstat(absolute);
       if (info.isSymbolicLink()) {
         throw new UsageError(`${shown} in ${target} is a symbolic link; create-ml-project never writes through links. Remove or rename it first.`);
+      }
+      const special = info.isDirectory() ? undefined : specialFileKind(info);
+      if (special) {
+        throw new UsageError(`${shown} in ${target} is ${special}; create-ml-project replaces only regular files. Move it away first.`);
       }
       result = info.isDirectory() ? 'dir' : 'file';
     } catch (error) {
@@ -120,57 +114,83 @@ function describe(error: unknown): string {
   return (code && reasons[code]) ? `${reasons[code]} (${code})` : (error as Error).message;
 }
 
-export async function writeProject(target: string, project: RenderedProject, options: WriteOptions): Promise<WriteResult> {
+/** A name for the folder of replaced files that nothing in the target has. */
+function asideName(): string {
+  return `.create-ml-project-replaced-${randomBytes(4).toString('hex')}`;
+}
+
+export async function writeProject(target: string, project: RenderedProject, options: WriteOptions): Promise<WrittenProject> {
   const fs = options.fs ?? nodeFs;
   const existed = await checkTarget(target, options.force, fs);
   const todo = await plan(target, project, fs);
-  const createdDirs: string[] = [];
-  const createdFiles: string[] = [];
-  const backups = new Map<string, Buffer>();
+  const made: Made = { dirs: [], files: [], moved: [], extra: [] };
+  const aside = todo.overwrites.length > 0 ? join(target, asideName()) : undefined;
   let current = target;
 
   try {
     if (!existed) {
       await fs.mkdir(target);
-      createdDirs.push(target);
+      made.dirs.push(target);
+    }
+    if (aside) {
+      await fs.mkdir(aside, { mode: 0o700 });
+      made.dirs.push(aside);
     }
     for (const dir of todo.dirs) {
       current = dir;
       await fs.mkdir(dir);
-      createdDirs.push(dir);
+      made.dirs.push(dir);
     }
     const overwrites = new Set(todo.overwrites);
     for (const [path, file] of project) {
       if (options.signal?.aborted) throw new InterruptedError('Interrupted while writing the project.');
       current = join(target, path);
-      if (overwrites.has(path)) {
-        backups.set(path, await fs.readFile(current));
-        await fs.writeFile(current, file.content, { flag: OVERWRITE });
+      if (overwrites.has(path) && aside) {
+        const kept = join(aside, String(made.moved.length));
+        await fs.rename(current, kept);
+        made.moved.push([path, kept]);
       } else {
-        createdFiles.push(path);
-        await fs.writeFile(current, file.content, { flag: 'wx', mode: file.mode });
+        made.files.push(path);
       }
+      await fs.writeFile(current, file.content, { flag: 'wx', mode: file.mode });
     }
   } catch (error) {
-    const leftovers = await rollback(fs, target, createdFiles, createdDirs, backups);
-    const kept = leftovers.length ? ` Could not remove: ${leftovers.join(', ')}.` : '';
-    const undone = existed
-      ? 'The folder is as it was: files this run created were removed and overwritten ones restored.'
-      : `Nothing was left behind: ${target} was removed.`;
-    if (error instanceof InterruptedError) throw new InterruptedError(`Interrupted. ${undone}${kept}`);
+    const undone = await undo(fs, target, existed, made);
+    if (error instanceof InterruptedError) throw new InterruptedError(`Interrupted. ${undone}`);
     if (error instanceof UsageError) throw error;
-    throw new FailureError(`Could not write ${relative(target, current) || target}: ${describe(error)}. ${undone}${kept}`);
+    throw new FailureError(`Could not write ${relative(target, current) || target}: ${describe(error)}. ${undone}`);
   }
-  return { created: createdFiles, overwritten: todo.overwrites };
+  let kept = false;
+  return {
+    created: [...made.files],
+    overwritten: todo.overwrites,
+    aside: aside && relative(target, aside),
+    alsoCreated: (path) => made.extra.push(path),
+    undo: async () => {
+      if (kept) throw new Error('A kept project cannot be undone.');
+      return undo(fs, target, existed, made);
+    },
+    keep: async () => {
+      kept = true;
+      // The project is complete either way; a folder that cannot be deleted is only left behind.
+      if (aside) await fs.rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
 }
 
-async function rollback(
-  fs: WriterFs,
-  target: string,
-  files: string[],
-  dirs: string[],
-  backups: Map<string, Buffer>,
-): Promise<string[]> {
+/** What a run made, in the order it made it. */
+interface Made {
+  dirs: string[];
+  /** New files, relative to the target. */
+  files: string[];
+  /** Replaced files: the path and where the original waits. */
+  moved: [string, string][];
+  /** Paths made after writing (relative), removed whole. */
+  extra: string[];
+}
+
+/** Undoes `made`, and returns the sentence that tells the user what the folder is like now. */
+async function undo(fs: WriterFs, target: string, existed: boolean, made: Made): Promise<string> {
   const failed: string[] = [];
   const attempt = async (label: string, action: () => Promise<unknown>) => {
     try {
@@ -179,8 +199,20 @@ async function rollback(
       if (errno(error) !== 'ENOENT') failed.push(label);
     }
   };
-  for (const path of [...files].reverse()) await attempt(path, () => fs.unlink(join(target, path)));
-  for (const [path, content] of backups) await attempt(path, () => fs.writeFile(join(target, path), content, { flag: OVERWRITE }));
-  for (const dir of [...dirs].reverse()) await attempt(relative(target, dir) || target, () => fs.rmdir(dir));
-  return failed;
+  for (const path of [...made.extra].reverse()) await attempt(path, () => fs.rm(join(target, path), { recursive: true, force: true }));
+  for (const path of [...made.files].reverse()) await attempt(path, () => fs.unlink(join(target, path)));
+  for (const [path, kept] of [...made.moved].reverse()) {
+    await attempt(path, async () => {
+      await fs.unlink(join(target, path)).catch((error: unknown) => {
+        if (errno(error) !== 'ENOENT') throw error;
+      });
+      await fs.rename(kept, join(target, path));
+    });
+  }
+  for (const dir of [...made.dirs].reverse()) await attempt(relative(target, dir) || target, () => fs.rmdir(dir));
+  made.extra.length = made.files.length = made.moved.length = made.dirs.length = 0;
+  const left = failed.length ? ` Could not remove: ${failed.join(', ')}.` : '';
+  return existed
+    ? `The folder is as it was: files this run created were removed and replaced ones put back.${left}`
+    : `Nothing was left behind: ${target} was removed.${left}`;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
-import { STORE_KEY } from '../shared/project-file.js';
+import { projectFileIn, readProjectFile, STORE_KEY } from '../shared/project-file.js';
 
 export interface PortSetting {
   service: 'jupyter' | 'mlflow';
@@ -28,19 +28,14 @@ export interface Project {
   jupyterToken?: string;
 }
 
-/** The folder holding a `.yo-rc.json` with our entry, from `start` upwards; undefined outside a project. */
+/**
+ * The folder holding a `.yo-rc.json` with our entry, from `start` upwards;
+ * undefined outside a project. One that is not what we wrote is a UsageError naming it.
+ */
 export function findRoot(start: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
-    const file = join(dir, '.yo-rc.json');
-    if (existsSync(file)) {
-      try {
-        const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-        if (parsed && typeof parsed[STORE_KEY] === 'object') return dir;
-      } catch {
-        throw new UsageError(`${file} is not valid JSON. Fix it, or run ml-project from the project folder.`);
-      }
-    }
+    if (readProjectFile(projectFileIn(dir))?.entry) return dir;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -87,8 +82,7 @@ export function resolvePorts(env: NodeJS.ProcessEnv, dotenv: Record<string, stri
 }
 
 export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
-  const stored = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8')) as Record<string, { answers?: Record<string, unknown> }>;
-  const answers = stored[STORE_KEY]?.answers ?? {};
+  const answers = readProjectFile(projectFileIn(root))?.entry?.answers ?? {};
   let dotenv: Record<string, string> = {};
   try {
     dotenv = parseDotenv(readFileSync(join(root, '.env'), 'utf8'));

@@ -4,6 +4,7 @@
  * What the names mean is the caller's.
  */
 import { UsageError } from './errors.js';
+import { clip } from './excerpt.js';
 
 export interface OptionToken {
   /** The long name, aliases resolved. */
@@ -33,7 +34,7 @@ export function scanArgs(argv: readonly string[], alias: (letter: string) => str
     const short = /^-([a-zA-Z])$/.exec(arg);
     const match = short ? null : /^--([^=]+)(?:=(.*))?$/s.exec(arg);
     const name = short ? alias(short[1]!) : match?.[1];
-    if (!name) throw new UsageError(`Unknown option ${arg}. See --help.`);
+    if (!name) throw new UsageError(`Unknown option ${clip(arg)}. See --help.`);
     const inline = match?.[2];
     onOption({
       name,
@@ -42,7 +43,7 @@ export function scanArgs(argv: readonly string[], alias: (letter: string) => str
         if (inline !== undefined) return inline;
         const next = argv[i + 1];
         if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-          throw new UsageError(`Option --${name} needs a value: --${name} ${what}.`);
+          throw new UsageError(`Option --${clip(name)} needs a value: --${clip(name)} ${what}.`);
         }
         i++;
         return next;

@@ -28,13 +28,21 @@ export class UsageError extends CliError {
   }
 }
 
-/** One answer failed validation. */
+/**
+ * One answer failed validation: `Invalid <field> <value>: <detail>`. The
+ * parts are kept so that a message can name the answer the way the user
+ * gave it (a flag, a key, the first argument, a prompt).
+ */
 export class ValidationError extends UsageError {
   constructor(
     readonly field: string,
-    readonly reason: string,
+    /** The value as a message quotes it (bounded). */
+    readonly value: string,
+    /** Why it is refused, with a hint and an example. */
+    readonly detail: string,
+    message = `Invalid ${field} ${value}: ${detail}`,
   ) {
-    super(reason);
+    super(message);
   }
 }
 
@@ -52,9 +60,17 @@ export class InterruptedError extends CliError {
   }
 }
 
-/** Whether an error is inquirer's answer to Ctrl-C (or an abort) at a prompt. */
+/** The terminal's input ended (Ctrl-D, a closed terminal) while a question was waiting for its answer. */
+export class InputEndedError extends Error {
+  constructor() {
+    super('The input ended before the question was answered.');
+    this.name = 'InputEndedError';
+  }
+}
+
+/** Whether an error is inquirer's answer to Ctrl-C (or an abort) at a prompt, or the end of its input. */
 export function isPromptInterrupt(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+  return error instanceof Error && ['ExitPromptError', 'AbortPromptError', 'InputEndedError'].includes(error.name);
 }
 
 /**

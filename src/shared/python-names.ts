@@ -50,3 +50,10 @@ export const dependencyModules: ReadonlySet<string> = new Set([
 export const projectFolders: ReadonlySet<string> = new Set([
   'data', 'models', 'notebooks', 'reports', 'configs', 'tests', 'docker',
 ]);
+
+/**
+ * Top-level folder names the generated `.gitignore` (templates/_gitignore.ejs)
+ * ignores that a package could take: its code would never be committed.
+ * test/python-names.test.ts derives the same set from the template.
+ */
+export const ignoredNames: ReadonlySet<string> = new Set(['__pycache__', 'build', 'dist', 'venv', 'htmlcov', 'mlruns']);

@@ -4,11 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binPath, isolatedGitEnv, tempDir } from './generate.js';
 
-export interface Step {
-  /** A regular expression (Python syntax) the screen must show before `send` is typed. */
-  expect: string;
-  send: string;
-}
+/** What to wait for (the screen to show `expect`, or `wait_file` to exist), then what to do. */
+export type Step = ({ expect: string } | { wait_file: string }) &
+  ({ send: string } | { signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' } | { hangup: true });
 
 export interface PtyResult {
   code: number;
@@ -18,9 +16,9 @@ export interface PtyResult {
 
 export const keys = { enter: '\r', up: '\u001b[A', down: '\u001b[B', ctrlC: '\u0003', backspace: '\u007f', clearLine: '\u0015' };
 
-export function runOnPty(args: readonly string[], steps: Step[], cwd: string, timeoutS = 40): PtyResult {
+export function runOnPty(args: readonly string[], steps: Step[], cwd: string, timeoutS = 40, gitEnv: NodeJS.ProcessEnv = isolatedGitEnv()): PtyResult {
   const script = join(tempDir('cmp-pty-'), 'script.json');
-  const env = Object.fromEntries(Object.entries(isolatedGitEnv()).filter(([, v]) => v !== undefined));
+  const env = Object.fromEntries(Object.entries(gitEnv).filter(([, v]) => v !== undefined));
   writeFileSync(script, JSON.stringify({ argv: [process.execPath, binPath, ...args], cwd, env, steps, timeout: timeoutS }));
   const out = execFileSync('python3', [join(import.meta.dirname, 'pty_session.py'), script], { encoding: 'utf8', timeout: (timeoutS + 10) * 1000 });
   return JSON.parse(out) as PtyResult;

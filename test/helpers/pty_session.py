@@ -1,7 +1,10 @@
 """Drive a command on a pseudo-terminal, as a person at a keyboard would.
 
 Usage: pty_session.py SCRIPT.json
-SCRIPT holds {"argv": [...], "cwd": "...", "env": {...}, "steps": [{"expect": REGEX, "send": TEXT}], "timeout": S}.
+SCRIPT holds {"argv": [...], "cwd": "...", "env": {...}, "steps": [STEP...], "timeout": S}.
+A STEP waits for {"expect": REGEX} on the screen or for {"wait_file": PATH} to exist, then does one of
+{"send": TEXT} (typed keys), {"signal": "SIGTERM"} (sent to the program) or {"hangup": true} (the
+terminal closes, as when its window or SSH session goes away: nothing more is read).
 Prints a JSON object: {"code": exit code, "transcript": everything the program showed, "failed_step": index or null}.
 """
 import fcntl
@@ -47,14 +50,19 @@ def main() -> None:
         return True
 
     alive = True
+    hung_up = False
     for index, step in enumerate(script["steps"]):
-        pattern = re.compile(step["expect"])
+        pattern = re.compile(step["expect"]) if "expect" in step else None
         while True:
-            text = ANSI.sub("", raw.decode("utf-8", "replace"))
-            match = pattern.search(text, consumed)
-            if match:
-                consumed = match.end()
-                break
+            if pattern is None:
+                if os.path.exists(step["wait_file"]):
+                    break
+            else:
+                text = ANSI.sub("", raw.decode("utf-8", "replace"))
+                match = pattern.search(text, consumed)
+                if match:
+                    consumed = match.end()
+                    break
             if not alive or time.monotonic() > deadline:
                 failed = index
                 break
@@ -62,16 +70,35 @@ def main() -> None:
         if failed is not None:
             break
         time.sleep(0.15)
-        os.write(fd, step["send"].encode("utf-8"))
+        if "signal" in step:
+            os.kill(pid, getattr(signal, step["signal"]))
+        elif step.get("hangup"):
+            os.close(fd)
+            hung_up = True
+            alive = False
+            break
+        else:
+            os.write(fd, step["send"].encode("utf-8"))
 
     if failed is not None:
         os.kill(pid, signal.SIGKILL)
     while alive and time.monotonic() < deadline:
         alive = read(0.1)
-    try:
-        _, status = os.waitpid(pid, 0 if not alive else os.WNOHANG)
-    except ChildProcessError:
-        status = 0
+    status = None
+    if hung_up:
+        # Nothing to read any more: wait for the program to end by itself, up to the deadline.
+        while status is None and time.monotonic() < deadline:
+            done, status_now = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = status_now
+            else:
+                time.sleep(0.1)
+        alive = status is None
+    else:
+        try:
+            _, status = os.waitpid(pid, 0 if not alive else os.WNOHANG)
+        except ChildProcessError:
+            status = 0
     if alive:
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
