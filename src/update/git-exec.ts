@@ -4,6 +4,9 @@
  * and an environment per call (a temporary index, a temporary object store).
  */
 import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { FailureError } from '../shared/errors.js';
 
 export interface GitResult {
@@ -69,14 +72,15 @@ export class Git {
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       const timer = setTimeout(() => child.kill('SIGKILL'), HANG_TIMEOUT_MS);
+      const done = () => clearTimeout(timer);
       child.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
+        done();
         reject(error.code === 'ENOENT' ? new FailureError('git was not found: install git and run the command again.') : error);
       });
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
       child.on('close', (code, signal) => {
-        clearTimeout(timer);
+        done();
         const raw = Buffer.concat(out);
         const result = { code: code ?? 128, stdout: options.binary ? '' : raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
         if (signal === 'SIGKILL' && code === null) {
@@ -87,4 +91,18 @@ export class Git {
       });
     });
   }
+}
+
+/**
+ * The repository with a scratch object store: git writes there and reads the
+ * repository's own as well, so that planning leaves no object behind.
+ */
+export async function scratchObjects(git: Git): Promise<{ git: Git; cleanup: () => Promise<void> }> {
+  const objects = resolve(git.dir, await git.text(['rev-parse', '--git-path', 'objects']));
+  const scratch = await mkdtemp(join(tmpdir(), 'cmp-plan-'));
+  await mkdir(join(scratch, 'objects'));
+  return {
+    git: git.with({ GIT_OBJECT_DIRECTORY: join(scratch, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: objects }),
+    cleanup: () => rm(scratch, { recursive: true, force: true }),
+  };
 }
