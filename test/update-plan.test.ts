@@ -8,6 +8,7 @@ import { defaultAnswers } from '../src/generate/answers.js';
 import { replaceStoredEntry, storedConfig } from '../src/generate/stored.js';
 import { planUpdate, untrackedWrites, type DiskKind, type Tree } from '../src/update/plan.js';
 import { describeOutcome } from '../src/update/report.js';
+import { changedValues, planDotenv, unquote } from '../src/update/dotenv.js';
 import { compareVersions, isVersion } from '../src/update/version-order.js';
 
 // An oid ending in x is an executable, in l a symbolic link, in s a submodule.
@@ -128,5 +129,52 @@ describe('replaceStoredEntry', () => {
     expect(Object.keys(next)).toEqual(['generator-other', 'create-ml-project']);
     expect(next['generator-other']).toEqual({ x: 1 });
     expect(next['create-ml-project'].version).toBe('0.2.0');
+  });
+});
+
+describe('.env lines that follow the answers', () => {
+  const example = (name: string, jupyter: number, mlflow: number) =>
+    `# Settings\nCOMPOSE_PROJECT_NAME='${name}'\n\nJUPYTER_TOKEN=\n\nJUPYTER_HOST_PORT=${jupyter}\nMLFLOW_HOST_PORT=${mlflow}\n\nUSER_UID=1000\n`;
+
+  it('finds the keys whose value .env.example changes, quotes or not', () => {
+    expect(changedValues(example('churn', 8888, 5000), example('churn', 18999, 5000))).toEqual([{ key: 'JUPYTER_HOST_PORT', from: '8888', to: '18999' }]);
+    expect(changedValues(example('churn', 8888, 5000), example('churn-2', 8888, 5100)).map((c) => c.key)).toEqual(['COMPOSE_PROJECT_NAME', 'MLFLOW_HOST_PORT']);
+    expect(changedValues(example('churn', 8888, 5000), example('churn', 8888, 5000))).toEqual([]);
+    expect(changedValues("A='x'\n", 'A=x\n')).toEqual([]);
+    expect(changedValues('A=1\n', 'B=2\n')).toEqual([]);
+  });
+
+  const changes = [
+    { key: 'JUPYTER_HOST_PORT', from: '8888', to: '18999' },
+    { key: 'COMPOSE_PROJECT_NAME', from: "'churn'", to: "'churn-2'" },
+  ];
+  it.each([
+    // name, .env, expected .env, changed keys, keys left to change by hand
+    ['a copy of .env.example', "COMPOSE_PROJECT_NAME='churn'\nJUPYTER_TOKEN=abc\nJUPYTER_HOST_PORT=8888\n", "COMPOSE_PROJECT_NAME='churn-2'\nJUPYTER_TOKEN=abc\nJUPYTER_HOST_PORT=18999\n", ['COMPOSE_PROJECT_NAME', 'JUPYTER_HOST_PORT'], []],
+    ['CRLF line endings, no final newline', 'X=1\r\nJUPYTER_HOST_PORT=8888\r\nY=2', 'X=1\r\nJUPYTER_HOST_PORT=18999\r\nY=2', ['JUPYTER_HOST_PORT'], []],
+    ['export, blanks and a comment around the value', '  export JUPYTER_HOST_PORT = 8888   # the notebook\n', '  export JUPYTER_HOST_PORT = 18999   # the notebook\n', ['JUPYTER_HOST_PORT'], []],
+    ['the same value, quoted another way', 'COMPOSE_PROJECT_NAME=churn\nJUPYTER_HOST_PORT="8888"\n', "COMPOSE_PROJECT_NAME='churn-2'\nJUPYTER_HOST_PORT=18999\n", ['COMPOSE_PROJECT_NAME', 'JUPYTER_HOST_PORT'], []],
+    ['a value the user chose', 'JUPYTER_HOST_PORT=9999\nCOMPOSE_PROJECT_NAME=mine\n', 'JUPYTER_HOST_PORT=9999\nCOMPOSE_PROJECT_NAME=mine\n', [], ['JUPYTER_HOST_PORT', 'COMPOSE_PROJECT_NAME']],
+    ['already the new value', 'JUPYTER_HOST_PORT=18999\n', 'JUPYTER_HOST_PORT=18999\n', [], []],
+    ['a commented-out line and a key that only starts the same', '# JUPYTER_HOST_PORT=8888\nJUPYTER_HOST_PORT_2=8888\n', '# JUPYTER_HOST_PORT=8888\nJUPYTER_HOST_PORT_2=8888\n', [], []],
+    ['no such key', 'OTHER=1\n', 'OTHER=1\n', [], []],
+    ['the key twice', 'JUPYTER_HOST_PORT=8888\nJUPYTER_HOST_PORT=9999\n', 'JUPYTER_HOST_PORT=18999\nJUPYTER_HOST_PORT=9999\n', ['JUPYTER_HOST_PORT'], ['JUPYTER_HOST_PORT']],
+  ])('%s', (_, before, after, changed, byHand) => {
+    const plan = planDotenv(before, changes);
+    expect(plan.text).toBe(after);
+    expect(plan.changed.map((c) => c.key)).toEqual(changed);
+    expect(plan.byHand.map((c) => c.key)).toEqual(byHand);
+  });
+
+  it('keeps bytes that are not UTF-8 as they are', () => {
+    const bytes = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9, 0xff]), Buffer.from('\nJUPYTER_HOST_PORT=8888\n')]);
+    const plan = planDotenv(bytes.toString('latin1'), changes);
+    expect(Buffer.from(plan.text, 'latin1')).toEqual(Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9, 0xff]), Buffer.from('\nJUPYTER_HOST_PORT=18999\n')]));
+  });
+
+  it('reads values as compose does', () => {
+    expect(unquote("'a b'")).toBe('a b');
+    expect(unquote('"a\\"b"')).toBe('a"b');
+    expect(unquote('plain')).toBe('plain');
   });
 });

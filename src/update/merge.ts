@@ -1,8 +1,8 @@
 /**
  * The update carried out: the new template commit merged into the branch,
  * each path git leaves unmerged settled as the plan says (anything the plan
- * did not foresee undoes the update), `.yo-rc.json` rewritten, one commit.
- * Any failure or interrupt before the commit returns branch,
+ * did not foresee undoes the update), `.yo-rc.json` rewritten, one commit,
+ * then `.env`. Any failure or interrupt before the commit returns branch,
  * index and files to the starting commit.
  */
 import { lstat } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import type { Answers } from '../generate/questions.js';
 import { replaceStoredEntry } from '../generate/stored.js';
 import { FailureError, InterruptedError } from '../shared/errors.js';
 import { replaceFile } from './disk.js';
+import type { Change } from './dotenv.js';
+import { describeDotenv, updateDotenv } from './dotenv-file.js';
 import { GitCommandError, type Git } from './git-exec.js';
 import type { PlanItem } from './plan.js';
 import { describeOutcome } from './report.js';
@@ -34,6 +36,7 @@ export interface MergeInput {
   /** What the update is, for its commit message and report. */
   from: string;
   verify: boolean;
+  dotenv: { changes: Change[]; tracked: boolean };
   out: (line?: string) => void;
 }
 
@@ -135,6 +138,7 @@ export async function mergeUpdate(input: MergeInput): Promise<number> {
 
   const shown = new Set(conflicts.map((path) => inProject(prefix, path)));
   const lines = describeOutcome({ plan, conflicts: shown }, false);
+  const dotenv = await updateDotenv(input.projectDir, input.dotenv.tracked, input.dotenv.changes, conflicts.length === 0);
   if (conflicts.length > 0) {
     out(`Merged the update (${input.from}), with conflicts to resolve:`);
     for (const line of lines) out(line);
@@ -143,11 +147,13 @@ export async function mergeUpdate(input: MergeInput): Promise<number> {
     out(`  git add ${conflicts.map((p) => (/^[\w./-]+$/.test(p) ? p : JSON.stringify(p))).join(' ')}`);
     out('  git commit --no-edit');
     out(`To give the update up instead: git merge --abort${base.recorded ? '' : ` (or git reset --hard ${head.commit.slice(0, 12)})`}`);
+    for (const line of describeDotenv(dotenv, 'pending')) out(line);
     return 1;
   }
   const commit = await input.undoGit.text(['rev-parse', '--short=12', 'HEAD']);
   out(`Updated the project (${input.from}).`);
   for (const line of lines) out(line);
+  for (const line of describeDotenv(dotenv, 'done')) out(line);
   out();
   out(`Committed on ${head.branch} as ${commit}. Review: git show --stat HEAD   Undo: git reset --hard ${head.commit.slice(0, 12)}`);
   return 0;

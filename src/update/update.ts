@@ -21,9 +21,11 @@ import { loadTemplates } from '../generate/templates.js';
 import { InterruptedError, UsageError } from '../shared/errors.js';
 import { findBase, refuseNewer, sourceNames } from './base.js';
 import { inspectDisk } from './disk.js';
-import { scratchObjects } from './git-exec.js';
+import { changedValues, type Change } from './dotenv.js';
+import { describeDotenv, DOTENV, updateDotenv } from './dotenv-file.js';
+import { scratchObjects, type Git } from './git-exec.js';
 import { mergeUpdate } from './merge.js';
-import { planUpdate, untrackedWrites, type PlanItem } from './plan.js';
+import { planUpdate, untrackedWrites, type PlanItem, type Tree } from './plan.js';
 import { predictConflicts } from './predict.js';
 import { describeBlocked, describeOutcome } from './report.js';
 import { checkIdentity, checkReady, creationYear, findProject, openRepository, recordedVersion } from './repository.js';
@@ -70,6 +72,17 @@ function answerChanges(before: RawAnswers, after: Answers): string[] {
 }
 
 
+async function blobText(git: Git, tree: Tree, path: string): Promise<string | undefined> {
+  const entry = tree.get(path);
+  return entry && (await git.bytes(['cat-file', 'blob', entry.oid])).toString('latin1');
+}
+
+/** The values of .env.example the update changes: the lines of .env that may follow. */
+async function dotenvChanges(git: Git, base: Tree, theirs: Tree): Promise<Change[]> {
+  const [before, after] = await Promise.all([blobText(git, base, '.env.example'), blobText(git, theirs, '.env.example')]);
+  return before === undefined || after === undefined ? [] : changedValues(before, after);
+}
+
 export async function runUpdate(request: UpdateRequest): Promise<number> {
   const { out, signal } = request;
   const project = await findProject(request.cwd);
@@ -109,6 +122,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
       // .yo-rc.json is rewritten by the update itself: the new version and answers, other generators' entries kept.
       item.path === '.yo-rc.json' && item.action === 'merge' ? { ...item, action: 'updated' as const } : item,
     );
+    const dotenv = { changes: await dotenvChanges(scratch.git, base.entries, theirs.entries), tracked: ours.has(DOTENV) };
     const blocked = plan.filter((item) => item.action === 'blocked');
     const inTheWay = blocked.map((item) => inRepository(prefix, item.path));
     const untracked = head.untracked.filter((path) => !inTheWay.some((way) => path === way || path.startsWith(`${way}/`)));
@@ -119,6 +133,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
       const changing = plan.length - blocked.length;
       out(`Dry run: the update (${from}) would change ${changing} ${changing === 1 ? 'file' : 'files'}; nothing was changed.`);
       for (const line of describeOutcome({ plan, conflicts }, true)) out(line);
+      for (const line of describeDotenv(await updateDotenv(project.dir, dotenv.tracked, dotenv.changes, false), 'dry')) out(line);
     }
     if (blocked.length > 0 || untracked.length > 0) throw new UsageError(describeBlocked(blocked, untracked));
     if (request.dryRun) return 0;
@@ -127,7 +142,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
     const baseCommit = base.unrecorded ? (await writeTemplateCommit(git, base.unrecorded)).commit : base.commit;
     const theirsCommit = (await writeTemplateCommit(git, { ...theirsSpec, parents: [baseCommit] })).commit;
     merge = {
-      git, undoGit: repository.git, signal, prefix, projectDir: project.dir, head, plan, answers, from, out,
+      git, undoGit: repository.git, signal, prefix, projectDir: project.dir, head, plan, answers, from, dotenv, out,
       base: { commit: baseCommit, version: base.version, recorded: !base.unrecorded },
       theirs: theirsCommit, version: request.version, verify: request.verify,
     };
