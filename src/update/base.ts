@@ -45,6 +45,7 @@ export interface BaseContext {
   version: string;
   render: (answers: Answers, version: string) => RenderedProject;
   out: (line?: string) => void;
+  signal: AbortSignal;
 }
 
 export async function findBase(git: Git, ctx: BaseContext): Promise<Base> {
@@ -66,7 +67,7 @@ export async function findBase(git: Git, ctx: BaseContext): Promise<Base> {
     rendered = ctx.render(await resolveAnswers({ file: stored, fileName: '.yo-rc.json', mode: 'yes', sourceNames }), recorded);
   } else {
     ctx.out(`No template commit of ${recorded} in the history: rendering it with ${publishedCommand(recorded, '')}...`);
-    rendered = await renderPublished(recorded, stored);
+    rendered = await renderPublished(recorded, stored, ctx.signal);
   }
   const spec: NewTemplateCommit = {
     project: rendered,

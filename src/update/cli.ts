@@ -129,7 +129,8 @@ Examples:
 
 export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
+  // The signal's name is the reason: a child run through npx gets the same one.
+  const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
   const stopListening = onInterrupt(onSignal);
   try {
     const { dir, options } = parseCommand(command, argv);
@@ -155,7 +156,7 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
       if (!isVersion(to)) throw new UsageError(`--to ${JSON.stringify(to)} is not a version: give one like 0.2.0.`);
       const { runPublished } = await import('./published.js');
       const rest = argv.filter((arg, i) => arg !== '--to' && argv[i - 1] !== '--to' && !arg.startsWith('--to='));
-      return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true })).code;
+      return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true, signal: controller.signal })).code;
     }
     if (options.has('ask') && !io.interactive) {
       throw new UsageError('--ask needs a terminal to ask on. Without one, change answers with --set KEY=VALUE.');

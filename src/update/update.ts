@@ -72,6 +72,17 @@ function answerChanges(before: RawAnswers, after: Answers): string[] {
 }
 
 
+/** An answer from the terminal, or the interrupt: a SIGTERM does not end a prompt waiting for a key. */
+function interruptibleAsk(ask: Ask, signal: AbortSignal): Ask {
+  const interrupted = new Promise<never>((_, reject) => {
+    const stop = () => reject(new InterruptedError('Interrupted: nothing was changed.'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  interrupted.catch(() => undefined);
+  return (question, defaultValue, answers) => Promise.race([ask(question, defaultValue, answers), interrupted]);
+}
+
 async function blobText(git: Git, tree: Tree, path: string): Promise<string | undefined> {
   const entry = tree.get(path);
   return entry && (await git.bytes(['cat-file', 'blob', entry.oid])).toString('latin1');
@@ -91,7 +102,7 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
   }
   const repository = await openRepository(project.dir);
   const { prefix } = repository;
-  const { git } = repository;
+  const git = repository.git.until(signal);
   const recorded = recordedVersion(project);
   if (recorded) refuseNewer(recorded, request.version);
 
@@ -101,12 +112,12 @@ export async function runUpdate(request: UpdateRequest): Promise<number> {
   try {
     const head = await checkReady(git);
     if (!request.dryRun) await checkIdentity(git);
-    const answers = await newAnswers(request, project.stored.answers);
+    const answers = await newAnswers({ ...request, ask: request.ask && interruptibleAsk(request.ask, signal) }, project.stored.answers);
     const year = (await creationYear(git, prefix)) ?? new Date().getFullYear();
     const templates = await loadTemplates(request.templatesDir);
     const render = (a: Answers, version: string) => renderProject(a, templates, { year, generatorVersion: version });
 
-    const base = await findBase(scratch.git, { prefix, project, recorded, version: request.version, render, out });
+    const base = await findBase(scratch.git, { prefix, project, recorded, version: request.version, render, out, signal });
     const theirsSpec = { project: render(answers, request.version), prefix, version: request.version, subject: `create-ml-project ${request.version} template` };
     const theirs = await writeTemplateCommit(scratch.git, { ...theirsSpec, parents: [base.commit] }, { sign: false });
     const what = [...(base.version === request.version ? [] : [`create-ml-project ${base.version} -> ${request.version}`]), ...answerChanges(project.stored.answers, answers)];

@@ -8,6 +8,8 @@ export interface Step {
   /** A regular expression (Python syntax) the screen must show before `send` is typed. */
   expect: string;
   send: string;
+  /** Instead of typing: a signal (SIGTERM, SIGHUP...) sent to the program's process alone. */
+  signal?: string;
 }
 
 export interface PtyResult {

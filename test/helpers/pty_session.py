@@ -1,7 +1,7 @@
 """Drive a command on a pseudo-terminal, as a person at a keyboard would.
 
 Usage: pty_session.py SCRIPT.json
-SCRIPT holds {"argv": [...], "cwd": "...", "env": {...}, "steps": [{"expect": REGEX, "send": TEXT}], "timeout": S}.
+SCRIPT holds {"argv": [...], "cwd": "...", "env": {...}, "steps": [{"expect": REGEX, "send": TEXT, "signal"?: NAME}], "timeout": S}.
 Prints a JSON object: {"code": exit code, "transcript": everything the program showed, "failed_step": index or null}.
 """
 import fcntl
@@ -62,7 +62,11 @@ def main() -> None:
         if failed is not None:
             break
         time.sleep(0.15)
-        os.write(fd, step["send"].encode("utf-8"))
+        if step.get("signal"):
+            # A signal sent to the program alone, as `kill` or a supervisor sends it.
+            os.kill(pid, getattr(signal, step["signal"]))
+        else:
+            os.write(fd, step["send"].encode("utf-8"))
 
     if failed is not None:
         os.kill(pid, signal.SIGKILL)
