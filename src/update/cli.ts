@@ -57,6 +57,7 @@ function parseCommand(command: ProjectCommand, argv: readonly string[]): ParsedC
   if (positionals.length > 1) {
     throw new UsageError(`create-ml-project ${command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}.`);
   }
+  if (positionals[0] === '') throw new UsageError(`create-ml-project ${command} got an empty folder name: name the project's folder, or leave it out inside the project.`);
   return { dir: positionals[0], options };
 }
 
@@ -127,11 +128,23 @@ Examples:
 `;
 }
 
+/**
+ * A reader that closed the pipe early (`update | head`) or a terminal that
+ * went away (SIGHUP) must not crash the command half way with a stack trace:
+ * the update carries on, its output dropped.
+ */
+function ignoreClosedPipe(stream: NodeJS.WritableStream): () => void {
+  const onError = () => undefined;
+  stream.on('error', onError);
+  return () => stream.off('error', onError);
+}
+
 export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
   // The signal's name is the reason: a child run through npx gets the same one.
   const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
   const stopListening = onInterrupt(onSignal);
+  const pipes = [ignoreClosedPipe(io.stdout), ignoreClosedPipe(io.stderr)];
   try {
     const { dir, options } = parseCommand(command, argv);
     const version = packageVersion();
@@ -177,5 +190,6 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     return exitCodeFor(error, io.stderr, interrupted, '\nInterrupted: nothing was changed.\n');
   } finally {
     stopListening();
+    for (const stop of pipes) stop();
   }
 }

@@ -89,7 +89,9 @@ export function describeBlocked(blocked: readonly PlanItem[], untracked: readonl
   const lines: string[] = [];
   if (blocked.length > 0) {
     lines.push(`The update cannot start: ${blocked.length === 1 ? 'one path is' : `${blocked.length} paths are`} in the way of the new template, and git's merge would overwrite, delete or rename ${blocked.length === 1 ? 'it' : 'them'}:`);
-    lines.push(listed(blocked.map((item) => blockerLine(item.path, item.blocker!))));
+    // Without .yo-rc.json in git nothing else can be right: it comes first (a project its repository ignores blocks at every path).
+    const first = [...blocked].sort((a, b) => Number(b.blocker?.kind === 'record-untracked') - Number(a.blocker?.kind === 'record-untracked'));
+    lines.push(listed(first.map((item) => blockerLine(item.path, item.blocker!))));
   }
   if (untracked.length > 0) {
     lines.push(`The working tree has ${untracked.length} untracked ${untracked.length === 1 ? 'file' : 'files'}${blocked.length > 0 ? ' besides' : ''}:`);

@@ -4,11 +4,12 @@
  * to exactly.
  */
 import { existsSync } from 'node:fs';
-import { lstat, realpath } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { readStoredConfig, type StoredConfig } from '../generate/stored.js';
-import { STORE_KEY } from '../shared/project-file.js';
+import { PROJECT_FILE, STORE_KEY } from '../shared/project-file.js';
+import { describeKind } from './disk.js';
 import { Git, GitCommandError } from './git-exec.js';
 import { listed } from './report.js';
 import { isVersion } from './version-order.js';
@@ -27,12 +28,26 @@ export function recordedVersion(project: Project): string | undefined {
   return version;
 }
 
+/** Refuses a .yo-rc.json that is not a file: reading a FIFO or a device would never end. */
+async function refuseSpecialProjectFile(dir: string): Promise<void> {
+  const path = join(dir, PROJECT_FILE);
+  const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw new UsageError(`${path} cannot be read (${error.code ?? error.message}). Fix or remove it.`);
+  });
+  if (stats && !stats.isFile()) {
+    throw new UsageError(`${path} is ${describeKind(stats)}, not the project's JSON file. Replace it with the file (or remove it).`);
+  }
+}
+
 /** The nearest folder at or above `start` whose .yo-rc.json has a create-ml-project entry. */
 export async function findProject(start: string): Promise<Project> {
   let dir = await realpath(start).catch(() => {
     throw new UsageError(`${start} does not exist.`);
   });
+  if (!(await stat(dir)).isDirectory()) throw new UsageError(`${start} is not a folder: name the project's folder (or run the command inside it).`);
   for (;;) {
+    await refuseSpecialProjectFile(dir);
     const stored = await readStoredConfig(dir);
     if (stored) return { dir, stored };
     const parent = dirname(dir);
@@ -64,8 +79,12 @@ export async function openRepository(projectDir: string): Promise<Repository> {
         `  cd ${projectDir}\n  git init -b main && git add -A && git commit -m "My project"`,
     );
   }
-  const prefix = relative(await realpath(root), projectDir).split(sep).join('/');
-  return { git: new Git(root), root, prefix };
+  const relativePath = relative(await realpath(root), projectDir);
+  if (relativePath === '..' || relativePath.startsWith(`..${sep}`) || isAbsolute(relativePath)) {
+    // A .git file or core.worktree can put the work tree elsewhere; an update there would merge into someone else's files.
+    throw new UsageError(`The git repository of ${projectDir} has its work tree at ${root}, which does not hold the project. Update it from a repository of its own.`);
+  }
+  return { git: new Git(root), root, prefix: relativePath.split(sep).join('/') };
 }
 
 export interface Head {
