@@ -503,6 +503,9 @@ describe('update --to and check', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--set KEY=VALUE');
     expect(help.stdout).toContain('--dry-run');
+    expect(help.stdout).toContain('Lines of .env that hold the value of a changed answer');
+    expect(help.stdout).toContain('the update stops before it starts\nand names it');
+    expect(help.stdout).toContain('130 interrupted: Ctrl-C, SIGTERM or SIGHUP');
     const check = await run(['check', '-h'], tempDir());
     expect(check.stdout).toContain('Exit codes: 0 up to date, 1 an update is available');
   });

@@ -25,7 +25,7 @@ const commandOptions: Record<ProjectCommand, Record<string, Option>> = {
   update: {
     set: { value: 'KEY=VALUE', help: 'Change an answer (repeatable); KEY as in .yo-rc.json (jupyterPort) or as its flag (jupyter-port)' },
     ask: { help: 'Ask every question again, the current answers as defaults' },
-    'dry-run': { help: 'Show what the update would change, and change nothing' },
+    'dry-run': { help: 'Show what the update would change (files and .env lines), and change nothing' },
     to: { value: 'VERSION', help: 'Update to this version of create-ml-project (run through npx) instead of this one' },
     'no-verify': { help: "Skip the repository's commit hooks for the update's commit" },
     help: { alias: 'h', help: 'Show this help' },
@@ -107,9 +107,16 @@ change) and merged into your files by git, three-way, from the render your
 files came from: what only the template changed is updated, what only you
 changed is kept, what both changed is merged or left with conflict markers.
 Files you deleted stay deleted; files the template dropped are removed only
-if you never changed them. The result is one merge commit.
+if you never changed them; a file you made a symbolic link stays your link.
+The result is one merge commit.
 
-Run it in a clean git working tree (commit or stash first).
+Run it in a clean git working tree (commit or stash first). Files git does
+not track are never overwritten, deleted or renamed: when one is in the way
+of the new template (an ignored file where it adds one, a file where it adds
+a folder, a folder where it adds a file) the update stops before it starts
+and names it. Lines of .env that hold the value of a changed answer (the
+ports, COMPOSE_PROJECT_NAME) are changed to the new one once the merge is
+committed; values you set yourself are left and listed.
 
 Usage:
   npx create-ml-project@latest update [PROJECT-FOLDER] [options]
@@ -119,7 +126,7 @@ ${table}
 
 Exit codes: 0 updated (or already up to date), 1 conflicts to resolve or the
 update failed (then nothing was changed), 2 bad usage or a tree not ready,
-130 interrupted (nothing was changed).
+130 interrupted: Ctrl-C, SIGTERM or SIGHUP (nothing was changed).
 
 Examples:
   npx create-ml-project@latest update --dry-run
