@@ -7,56 +7,13 @@
  * failing and interrupted updates, projects without a template commit and
  * projects below a repository's root.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunOptions } from './helpers/generate.js';
+import { repoRoot, tempDir } from './helpers/generate.js';
 import { create, drop, packageCopy, replace } from './helpers/package-copy.js';
+import { current, edit, fakeNpxDir, freshRender, generate, git, read, run, snapshot, stored } from './helpers/project-repo.js';
 import { keys, runOnPty } from './helpers/pty.js';
-
-const current = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const gitEnv = isolatedGitEnv();
-const fakeNpxDir = join(repoRoot, 'test', 'fakes', 'npx');
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...gitEnv } as NodeJS.ProcessEnv }).trim();
-}
-
-function run(args: string[], cwd: string, options: RunOptions = {}) {
-  return runCli(args, { ...options, cwd, env: { ...gitEnv, ...options.env } });
-}
-
-const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
-
-function edit(dir: string, path: string, change: (text: string) => string): void {
-  const text = read(dir, path);
-  const next = change(text);
-  if (next === text) throw new Error(`The edit of ${path} changed nothing.`);
-  writeFileSync(join(dir, path), next);
-}
-
-function stored(dir: string): { version: string; answers: Record<string, unknown> } {
-  return (JSON.parse(read(dir, '.yo-rc.json')) as Record<string, never>)['create-ml-project'];
-}
-
-/** What a repository looks like: HEAD, status and the files' bytes, to prove an update changed nothing. */
-function snapshot(dir: string) {
-  return { head: git(dir, 'rev-parse', 'HEAD'), status: git(dir, 'status', '--porcelain', '--untracked-files=all'), files: git(dir, 'ls-files', '-s') };
-}
-
-/** Generates `name` in `cwd` with the given bin (this checkout by default), git on. */
-async function generate(cwd: string, name = 'churn', options: { bin?: string; args?: string[] } = {}): Promise<string> {
-  const result = await run([name, '--yes', ...(options.args ?? [])], cwd, { bin: options.bin });
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return join(cwd, name);
-}
-
-/** The files a version renders for these answers, freshly: what "updated" and "added" must equal. */
-async function freshRender(bin: string, name = 'churn', args: string[] = []): Promise<string> {
-  return generate(tempDir(), name, { bin, args });
-}
 
 // The template of 0.2.0: one change of each kind the merge has to handle.
 const v2Edits = {
@@ -546,6 +503,9 @@ describe('update --to and check', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--set KEY=VALUE');
     expect(help.stdout).toContain('--dry-run');
+    expect(help.stdout).toContain('Lines of .env that hold the value of a changed answer');
+    expect(help.stdout).toContain('the update stops before it starts\nand names it');
+    expect(help.stdout).toContain('130 interrupted: Ctrl-C, SIGTERM or SIGHUP');
     const check = await run(['check', '-h'], tempDir());
     expect(check.stdout).toContain('Exit codes: 0 up to date, 1 an update is available');
   });

@@ -25,7 +25,7 @@ const commandOptions: Record<ProjectCommand, Record<string, Option>> = {
   update: {
     set: { value: 'KEY=VALUE', help: 'Change an answer (repeatable); KEY as in .yo-rc.json (jupyterPort) or as its flag (jupyter-port)' },
     ask: { help: 'Ask every question again, the current answers as defaults' },
-    'dry-run': { help: 'Show what the update would change, and change nothing' },
+    'dry-run': { help: 'Show what the update would change (files and .env lines), and change nothing' },
     to: { value: 'VERSION', help: 'Update to this version of create-ml-project (run through npx) instead of this one' },
     'no-verify': { help: "Skip the repository's commit hooks for the update's commit" },
     help: { alias: 'h', help: 'Show this help' },
@@ -57,6 +57,7 @@ function parseCommand(command: ProjectCommand, argv: readonly string[]): ParsedC
   if (positionals.length > 1) {
     throw new UsageError(`create-ml-project ${command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}.`);
   }
+  if (positionals[0] === '') throw new UsageError(`create-ml-project ${command} got an empty folder name: name the project's folder, or leave it out inside the project.`);
   return { dir: positionals[0], options };
 }
 
@@ -106,9 +107,16 @@ change) and merged into your files by git, three-way, from the render your
 files came from: what only the template changed is updated, what only you
 changed is kept, what both changed is merged or left with conflict markers.
 Files you deleted stay deleted; files the template dropped are removed only
-if you never changed them. The result is one merge commit.
+if you never changed them; a file you made a symbolic link stays your link.
+The result is one merge commit.
 
-Run it in a clean git working tree (commit or stash first).
+Run it in a clean git working tree (commit or stash first). Files git does
+not track are never overwritten, deleted or renamed: when one is in the way
+of the new template (an ignored file where it adds one, a file where it adds
+a folder, a folder where it adds a file) the update stops before it starts
+and names it. Lines of .env that hold the value of a changed answer (the
+ports, COMPOSE_PROJECT_NAME) are changed to the new one once the merge is
+committed; values you set yourself are left and listed.
 
 Usage:
   npx create-ml-project@latest update [PROJECT-FOLDER] [options]
@@ -118,7 +126,7 @@ ${table}
 
 Exit codes: 0 updated (or already up to date), 1 conflicts to resolve or the
 update failed (then nothing was changed), 2 bad usage or a tree not ready,
-130 interrupted (nothing was changed).
+130 interrupted: Ctrl-C, SIGTERM or SIGHUP (nothing was changed).
 
 Examples:
   npx create-ml-project@latest update --dry-run
@@ -127,10 +135,23 @@ Examples:
 `;
 }
 
+/**
+ * A reader that closed the pipe early (`update | head`) or a terminal that
+ * went away (SIGHUP) must not crash the command half way with a stack trace:
+ * the update carries on, its output dropped.
+ */
+function ignoreClosedPipe(stream: NodeJS.WritableStream): () => void {
+  const onError = () => undefined;
+  stream.on('error', onError);
+  return () => stream.off('error', onError);
+}
+
 export async function runProjectCommand(command: ProjectCommand, argv: readonly string[], io: Io): Promise<number> {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
+  // The signal's name is the reason: a child run through npx gets the same one.
+  const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
   const stopListening = onInterrupt(onSignal);
+  const pipes = [ignoreClosedPipe(io.stdout), ignoreClosedPipe(io.stderr)];
   try {
     const { dir, options } = parseCommand(command, argv);
     const version = packageVersion();
@@ -155,7 +176,7 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
       if (!isVersion(to)) throw new UsageError(`--to ${JSON.stringify(to)} is not a version: give one like 0.2.0.`);
       const { runPublished } = await import('./published.js');
       const rest = argv.filter((arg, i) => arg !== '--to' && argv[i - 1] !== '--to' && !arg.startsWith('--to='));
-      return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true })).code;
+      return (await runPublished(to, ['update', ...rest], { cwd: io.cwd, inherit: true, signal: controller.signal })).code;
     }
     if (options.has('ask') && !io.interactive) {
       throw new UsageError('--ask needs a terminal to ask on. Without one, change answers with --set KEY=VALUE.');
@@ -176,5 +197,6 @@ export async function runProjectCommand(command: ProjectCommand, argv: readonly 
     return exitCodeFor(error, io.stderr, interrupted, '\nInterrupted: nothing was changed.\n');
   } finally {
     stopListening();
+    for (const stop of pipes) stop();
   }
 }

@@ -4,7 +4,10 @@
  * and an environment per call (a temporary index, a temporary object store).
  */
 import { spawn } from 'node:child_process';
-import { FailureError } from '../shared/errors.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FailureError, InterruptedError } from '../shared/errors.js';
 
 export interface GitResult {
   code: number;
@@ -38,11 +41,21 @@ export class Git {
   constructor(
     readonly dir: string,
     private readonly env: NodeJS.ProcessEnv = {},
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The same repository with extra environment variables on every call. */
   with(env: NodeJS.ProcessEnv): Git {
-    return new Git(this.dir, { ...this.env, ...env });
+    return new Git(this.dir, { ...this.env, ...env }, this.signal);
+  }
+
+  /**
+   * The same repository, its calls ended when `signal` aborts: a SIGTERM sent
+   * to this process alone (not its group) reaches no git child, and a slow
+   * hook would otherwise hold the interrupt up until it finished.
+   */
+  until(signal: AbortSignal): Git {
+    return new Git(this.dir, this.env, signal);
   }
 
   run(args: readonly string[], options: GitCallOptions = {}): Promise<GitResult> {
@@ -61,6 +74,8 @@ export class Git {
 
   private call(args: readonly string[], options: GitCallOptions): Promise<{ result: GitResult; raw: Buffer }> {
     return new Promise((resolve, reject) => {
+      const abort = this.signal;
+      if (abort?.aborted) return reject(new InterruptedError());
       const env = { ...process.env, ...this.env, ...options.env };
       for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
       const child = spawn('git', args, { cwd: this.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -69,14 +84,27 @@ export class Git {
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       const timer = setTimeout(() => child.kill('SIGKILL'), HANG_TIMEOUT_MS);
-      child.on('error', (error: NodeJS.ErrnoException) => {
+      const onAbort = () => child.kill('SIGTERM');
+      abort?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
         clearTimeout(timer);
+        abort?.removeEventListener('abort', onAbort);
+      };
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        done();
         reject(error.code === 'ENOENT' ? new FailureError('git was not found: install git and run the command again.') : error);
+      });
+      // Once git is gone the interrupt is answered; a hook it started may still hold the pipes open.
+      child.on('exit', () => {
+        if (abort?.aborted) {
+          done();
+          reject(new InterruptedError());
+        }
       });
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
       child.on('close', (code, signal) => {
-        clearTimeout(timer);
+        done();
         const raw = Buffer.concat(out);
         const result = { code: code ?? 128, stdout: options.binary ? '' : raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
         if (signal === 'SIGKILL' && code === null) {
@@ -87,4 +115,18 @@ export class Git {
       });
     });
   }
+}
+
+/**
+ * The repository with a scratch object store: git writes there and reads the
+ * repository's own as well, so that planning leaves no object behind.
+ */
+export async function scratchObjects(git: Git): Promise<{ git: Git; cleanup: () => Promise<void> }> {
+  const objects = resolve(git.dir, await git.text(['rev-parse', '--git-path', 'objects']));
+  const scratch = await mkdtemp(join(tmpdir(), 'cmp-plan-'));
+  await mkdir(join(scratch, 'objects'));
+  return {
+    git: git.with({ GIT_OBJECT_DIRECTORY: join(scratch, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: objects }),
+    cleanup: () => rm(scratch, { recursive: true, force: true }),
+  };
 }

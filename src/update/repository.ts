@@ -4,12 +4,14 @@
  * to exactly.
  */
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { readStoredConfig, type StoredConfig } from '../generate/stored.js';
-import { STORE_KEY } from '../shared/project-file.js';
+import { PROJECT_FILE, STORE_KEY } from '../shared/project-file.js';
+import { describeKind } from './disk.js';
 import { Git, GitCommandError } from './git-exec.js';
+import { listed } from './report.js';
 import { isVersion } from './version-order.js';
 
 export interface Project {
@@ -26,12 +28,26 @@ export function recordedVersion(project: Project): string | undefined {
   return version;
 }
 
+/** Refuses a .yo-rc.json that is not a file: reading a FIFO or a device would never end. */
+async function refuseSpecialProjectFile(dir: string): Promise<void> {
+  const path = join(dir, PROJECT_FILE);
+  const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw new UsageError(`${path} cannot be read (${error.code ?? error.message}). Fix or remove it.`);
+  });
+  if (stats && !stats.isFile()) {
+    throw new UsageError(`${path} is ${describeKind(stats)}, not the project's JSON file. Replace it with the file (or remove it).`);
+  }
+}
+
 /** The nearest folder at or above `start` whose .yo-rc.json has a create-ml-project entry. */
 export async function findProject(start: string): Promise<Project> {
   let dir = await realpath(start).catch(() => {
     throw new UsageError(`${start} does not exist.`);
   });
+  if (!(await stat(dir)).isDirectory()) throw new UsageError(`${start} is not a folder: name the project's folder (or run the command inside it).`);
   for (;;) {
+    await refuseSpecialProjectFile(dir);
     const stored = await readStoredConfig(dir);
     if (stored) return { dir, stored };
     const parent = dirname(dir);
@@ -63,13 +79,19 @@ export async function openRepository(projectDir: string): Promise<Repository> {
         `  cd ${projectDir}\n  git init -b main && git add -A && git commit -m "My project"`,
     );
   }
-  const prefix = relative(await realpath(root), projectDir).split(sep).join('/');
-  return { git: new Git(root), root, prefix };
+  const relativePath = relative(await realpath(root), projectDir);
+  if (relativePath === '..' || relativePath.startsWith(`..${sep}`) || isAbsolute(relativePath)) {
+    // A .git file or core.worktree can put the work tree elsewhere; an update there would merge into someone else's files.
+    throw new UsageError(`The git repository of ${projectDir} has its work tree at ${root}, which does not hold the project. Update it from a repository of its own.`);
+  }
+  return { git: new Git(root), root, prefix: relativePath.split(sep).join('/') };
 }
 
 export interface Head {
   commit: string;
   branch: string;
+  /** Files git neither tracks nor ignores, with `/`, relative to the repository. */
+  untracked: string[];
 }
 
 const inProgress: [string, string][] = [
@@ -82,8 +104,10 @@ const inProgress: [string, string][] = [
 ];
 
 /**
- * HEAD on a branch, no operation half done, nothing uncommitted or untracked:
- * then `git reset --hard` to the returned commit undoes an update completely.
+ * HEAD on a branch, no operation half done, nothing uncommitted: then `git
+ * reset --hard` to the returned commit undoes an update completely. Untracked
+ * files are returned, for the caller to refuse once it knows which of them
+ * the update would reach.
  */
 export async function checkReady(git: Git): Promise<Head> {
   const commit = (await git.run(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { allow: [1] })).stdout.trim();
@@ -95,16 +119,41 @@ export async function checkReady(git: Git): Promise<Head> {
     if (existsSync(path)) throw new UsageError(`Cannot update now: ${reason}.`);
   }
   const status = await git.text(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none']);
-  const changes = status.split('\0').filter((entry) => /^.. /.test(entry));
-  if (changes.length > 0) {
-    const shown = changes.slice(0, 12).map((entry) => `  ${entry.slice(0, 2).replace(/ /g, '.')} ${entry.slice(3)}`);
+  const entries = status.split('\0').filter((entry) => /^.. /.test(entry));
+  const hidden = await hiddenChanges(git);
+  if (hidden.length > 0 || entries.some((entry) => !entry.startsWith('??'))) {
+    // Untracked files are listed too, so that one round of commit or stash is enough.
+    const changes = [...entries.map((entry) => `${entry.slice(0, 2).replace(/ /g, '.')} ${entry.slice(3)}`), ...hidden];
     throw new UsageError(
-      `The working tree has ${changes.length} uncommitted ${changes.length === 1 ? 'change' : 'changes'}:\n${shown.join('\n')}` +
-        `${changes.length > 12 ? `\n  ... and ${changes.length - 12} more` : ''}\n` +
+      `The working tree has ${changes.length} uncommitted ${changes.length === 1 ? 'change' : 'changes'}:\n${listed(changes)}\n` +
         'Commit or stash them first (git stash -u), so that the update starts from a commit and can be undone in one step.',
     );
   }
-  return { commit, branch };
+  return { commit, branch, untracked: entries.filter((entry) => entry.startsWith('??')).map((entry) => entry.slice(3)) };
+}
+
+/**
+ * Changes git does not show: files marked assume-unchanged or skip-worktree
+ * whose content differs from the index. `git reset --hard` (the undo) and a
+ * failed merge overwrite the first kind without a word. Files a sparse
+ * checkout leaves out are not on disk and differ from nothing.
+ */
+async function hiddenChanges(git: Git): Promise<string[]> {
+  const flagged: { path: string; oid: string; flag: string }[] = [];
+  for (const line of (await git.text(['ls-files', '-s', '-v', '-z'])).split('\0')) {
+    const match = /^([a-zS]) \d+ ([0-9a-f]+) \d\t(.*)$/s.exec(line);
+    if (match) flagged.push({ flag: match[1] === 'S' ? 'skip-worktree' : 'assume-unchanged', oid: match[2]!, path: match[3]! });
+  }
+  const present = [];
+  for (const entry of flagged) {
+    const stats = await lstat(join(git.dir, entry.path)).catch(() => undefined);
+    if (stats) present.push({ ...entry, file: stats.isFile() });
+  }
+  const files = present.filter((entry) => entry.file);
+  const oids = files.length ? (await git.text(['hash-object', '--stdin-paths'], { input: `${files.map((e) => e.path).join('\n')}\n` })).split('\n') : [];
+  return present
+    .filter((entry) => !entry.file || oids[files.indexOf(entry)] !== entry.oid)
+    .map((entry) => `${entry.flag === 'skip-worktree' ? 'S.' : 'h.'} ${entry.path} (marked ${entry.flag}: git update-index --no-${entry.flag} -- ${entry.path})`);
 }
 
 /** Whether git can sign commits as someone; the update's merge commit needs it. */

@@ -100,10 +100,14 @@ export interface NewTemplateCommit {
   subject: string;
 }
 
-/** A template commit of the render, on top of `parents`; no branch moves. */
-export async function writeTemplateCommit(git: Git, spec: NewTemplateCommit): Promise<TemplateCommit & { entries: Tree }> {
+/**
+ * A template commit of the render, on top of `parents`; no branch moves.
+ * Signed when the repository signs commits, unless `sign` is false (a commit
+ * only planned with, in a scratch object store).
+ */
+export async function writeTemplateCommit(git: Git, spec: NewTemplateCommit, options: { sign?: boolean } = {}): Promise<TemplateCommit & { entries: Tree }> {
   const { tree, entries } = await writeRenderTree(git, spec.project, spec.prefix);
-  const sign = (await git.run(['config', '--bool', 'commit.gpgSign'], { allow: [1] })).stdout.trim() === 'true';
+  const sign = options.sign !== false && (await git.run(['config', '--bool', 'commit.gpgSign'], { allow: [1] })).stdout.trim() === 'true';
   const message = `${spec.subject}\n\n${templateTrailers(spec.version, tree, spec.prefix)}\n`;
   const commit = await git.text(['commit-tree', ...(sign ? ['-S'] : []), tree, ...spec.parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message });
   return { commit, tree, version: spec.version, entries };
