@@ -2,8 +2,10 @@
  * A fake Docker Engine API on a unix socket: just the endpoints the runner
  * calls, with canned answers and a record of every request, so tests can
  * point the real dockerode client (or the built bin via DOCKER_HOST) at it.
+ * Also a socket that answers garbage, for the faults no real engine shows.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ export interface FakeEngineOptions {
   runtimes?: string[];
   build?: BuildScenario;
   images?: string[];
+  /** Paths (without the version prefix) the engine never answers, as a hung engine would. */
+  hang?: string[];
 }
 
 export interface RecordedRequest {
@@ -95,6 +99,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
     const record: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams) };
     requests.push(record);
+    if (fake.options.hang?.includes(path)) return;
     if (path === '/_ping') return void res.end('OK');
     if (path === '/version') return json(res, 200, { Version: '27.5.1', ApiVersion: '1.47', Os: 'linux', Arch: 'amd64' });
     if (path === '/info') {
@@ -142,4 +147,60 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
       });
     });
   return fake;
+}
+
+/**
+ * What may listen where an engine should, and is not one:
+ * - `text`: writes a line of text and closes (a chat server, a shell);
+ * - `bytes`: writes binary noise and closes;
+ * - `silent`: accepts and never answers;
+ * - `web`: an HTTP server with a 404 page for every path;
+ * - `ok-page`: an HTTP server answering 200 and an HTML page everywhere.
+ */
+export type GarbageMode = 'text' | 'bytes' | 'silent' | 'web' | 'ok-page';
+
+export interface GarbageServer {
+  /** For DOCKER_HOST: `unix:///.../docker.sock`, or `tcp://127.0.0.1:PORT`. */
+  host: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+const garbage: Record<GarbageMode, (socket: Socket) => void> = {
+  text: (s) => s.end('hello, this is not a Docker engine\n'),
+  bytes: (s) => s.end(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a])),
+  silent: (s) => s.resume(),
+  web: (s) => s.once('data', () => s.end('HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: 22\r\nconnection: close\r\n\r\n<h1>404 Not Found</h1>')),
+  'ok-page': (s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 21\r\nconnection: close\r\n\r\n<html>welcome</html>\n')),
+};
+
+/** A server in the engine's place answering `mode`, on a unix socket or (tcp) a loopback port. */
+export async function startGarbageServer(mode: GarbageMode, transport: 'unix' | 'tcp' = 'unix'): Promise<GarbageServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'garbage-engine-'));
+  const open = new Set<Socket>();
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections++;
+    open.add(socket);
+    socket.on('error', () => undefined).on('close', () => open.delete(socket));
+    garbage[mode](socket);
+  });
+  const socketPath = join(dir, 'docker.sock');
+  await new Promise<void>((resolve) => (transport === 'unix' ? server.listen(socketPath, resolve) : server.listen(0, '127.0.0.1', resolve)));
+  const host = transport === 'unix' ? `unix://${socketPath}` : `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    host,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+      }),
+  };
 }
