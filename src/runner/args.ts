@@ -16,6 +16,7 @@ export const commands = {
   status: { flags: ['json'], help: 'Show each service\'s state and the URLs' },
   logs: { flags: ['follow'], help: 'Show the logs of all services or one: logs [bash-executor|jupyter|mlflow]' },
   shell: { flags: [], help: 'Open bash in the bash-executor container' },
+  exec: { flags: ['service'], help: 'Run a command in a running service: exec [--service NAME] -- COMMAND [ARG...]; exits with its exit code' },
 } as const;
 
 export type CommandName = keyof typeof commands;
@@ -33,9 +34,11 @@ export interface RunnerArgs {
   /** Seconds; undefined means the command's own default. */
   timeout?: number;
   service?: string;
+  /** exec: the command and its arguments, as given. */
+  run: string[];
 }
 
-const valued = new Set(['gpu', 'base-image', 'python-image', 'timeout']);
+const valued = new Set(['gpu', 'base-image', 'python-image', 'timeout', 'service']);
 const shorts: Record<string, string> = { h: 'help', v: 'version', f: 'follow' };
 
 /** The value as given, once it looks like an image reference (it becomes a build argument). */
@@ -45,12 +48,17 @@ function imageReference(flag: string, value: string): string {
 }
 
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
-  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto' };
+  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto', run: [] };
   const positionals: string[] = [];
   // The flags given, checked against the command once it is known.
   const given: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // After `--`, or after exec's first word, everything is the command to run, dashes and all.
+    if (arg === '--' || (positionals[0] === 'exec' && !arg.startsWith('-'))) {
+      args.run = argv.slice(arg === '--' ? i + 1 : i);
+      break;
+    }
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
       continue;
@@ -67,9 +75,11 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (name === 'version') args.version = true;
     else if (name === 'json') args.json = true;
     else if (name === 'follow') args.follow = true;
+    else if (name === 'service') args.service = value!;
     else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
     else if (name === 'base-image') args.baseImage = imageReference(name, value!);
-    else if (name === 'python-image') args.pythonImage = imageReference(name, value!); else if (name === 'timeout') {
+    else if (name === 'python-image') args.pythonImage = imageReference(name, value!);
+    else if (name === 'timeout') {
       if (!/^\d+$/.test(value!) || Number(value) < 1) throw new UsageError(`--timeout takes a whole number of seconds, not ${JSON.stringify(value)}.`);
       args.timeout = Number(value);
     } else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
@@ -86,6 +96,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     if (wrong) throw new UsageError(`${args.command} does not take --${wrong}.${allowed.length ? ` It takes: ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
     if (args.command === 'logs' && rest.length <= 1) args.service = rest[0];
     else if (rest.length) throw new UsageError(`${args.command} takes no argument ${JSON.stringify(rest[0])}.`);
+    if (args.command === 'exec' && !args.run.length) throw new UsageError('exec needs a command to run: ml-project exec [--service NAME] -- COMMAND [ARG...]');
+    if (args.command !== 'exec' && args.run.length) throw new UsageError(`${args.command} takes no command after --: ${JSON.stringify(args.run.join(' '))}.`);
   }
   return args;
 }
@@ -96,6 +108,7 @@ export function runnerHelp(version: string): string {
 
 Usage:
   ml-project COMMAND [OPTIONS]
+  ml-project exec [--service NAME] -- COMMAND [ARG...]
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.help}`).join('\n')}
@@ -109,6 +122,7 @@ Options:
                        Python slim image whose /usr/local docker/Dockerfile.gpu copies
   --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
+  --service NAME       exec: bash-executor (default), jupyter or mlflow
   --json               doctor/status: machine-readable output
   -f, --follow         logs: keep following
   -h, --help           show this help
@@ -117,6 +131,10 @@ Options:
 Environment:
   DOCKER_HOST          the engine (unix://, tcp://, ssh://user@host); else the docker context
   JUPYTER_HOST_PORT, MLFLOW_HOST_PORT   host ports (also read from .env)
+
+exec runs COMMAND in the running service through compose, with a terminal
+when stdin is one; Ctrl-C (or SIGTERM, SIGHUP) reaches the command, and
+ml-project then exits 130. Otherwise it exits with the command's exit code.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 Docker unavailable, 130 interrupted.
 `;

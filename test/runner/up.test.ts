@@ -4,93 +4,16 @@
  * standing in for Jupyter and MLflow once compose has "started" them.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { main } from '../../src/runner/cli.js';
 import { connectionError } from '../../src/runner/engine-errors.js';
-import { fakePath, makeProject, tempDir } from '../fakes/project.js';
-import { StackEngine } from '../fakes/stack-engine.js';
+import { tempDir } from '../fakes/project.js';
+import { closeServers, freePort, open, serve, setup, sink } from './stack-setup.js';
 
-const open: Array<Server | HttpServer> = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => new Promise((r) => s.close(r))));
-});
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function serve(port: number): void {
-  const server = createHttpServer((_, res) => res.writeHead(302, { location: '/lab' }).end());
-  open.push(server);
-  server.listen(port, '127.0.0.1');
-}
-
-function sink() {
-  let text = '';
-  return { stream: new Writable({ write: (chunk: Buffer, _, done) => ((text += chunk.toString()), done()) }), text: () => text };
-}
-
-interface Setup {
-  compute?: 'auto' | 'cpu' | 'gpu';
-  images?: string[];
-  nvidia?: boolean;
-  env?: NodeJS.ProcessEnv;
-  /** Start the stand-in web servers once compose "started" the stack. */
-  serveAfterUp?: boolean;
-  /** The project's files besides the Dockerfiles (default: a .env with a token). */
-  files?: Record<string, string>;
-}
-
-async function setup(options: Setup = {}) {
-  const root = makeProject({ compute: options.compute, files: options.files ?? { '.env': 'JUPYTER_TOKEN=s3cret token\n' } });
-  const state = tempDir('mlp-state-');
-  const stackFile = join(state, 'stack');
-  const log = join(state, 'docker.log');
-  writeFileSync(stackFile, '');
-  writeFileSync(log, '');
-  const ports = { jupyter: await freePort(), mlflow: await freePort() };
-  const engine = new StackEngine(stackFile);
-  engine.images = options.images ?? ['my-project-cpu:latest'];
-  if (options.nvidia) engine.runtimes = ['runc', 'nvidia'];
-  let serving = false;
-  engine.onInspect = () => {
-    if (options.serveAfterUp !== false && !serving && readFileSync(stackFile, 'utf8').trim()) {
-      serving = true;
-      serve(ports.jupyter);
-      serve(ports.mlflow);
-    }
-  };
-  const env: NodeJS.ProcessEnv = {
-    PATH: fakePath(['docker']),
-    HOME: tempDir('mlp-home-'),
-    DOCKER_HOST: 'unix:///var/run/fake-docker.sock',
-    FAKE_COMPOSE_VERSION: '2.29.1',
-    FAKE_STACK_FILE: stackFile,
-    FAKE_UP_IDS: 'c-bash c-jupyter c-mlflow',
-    FAKE_DOCKER_LOG: log,
-    JUPYTER_HOST_PORT: String(ports.jupyter),
-    MLFLOW_HOST_PORT: String(ports.mlflow),
-    ...options.env,
-  };
-  const interrupt = new AbortController();
-  const run = async (args: string[]) => {
-    const out = sink();
-    const err = sink();
-    const code = await main(args, { stdout: out.stream, stderr: err.stream, cwd: root, env }, { openEngine: async () => engine, interrupt: interrupt.signal });
-    return { code, stdout: out.text(), stderr: err.text() };
-  };
-  const calls = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  return { root, engine, ports, run, calls, interrupt, stackFile };
-}
+afterAll(closeServers);
 
 describe.concurrent('ml-project up and friends', () => {
   it('up starts the stack through compose, waits for Jupyter and MLflow, prints both URLs with the token', async () => {
@@ -305,22 +228,6 @@ describe.concurrent('ml-project up and friends', () => {
     expect(status.services[2]).toMatchObject({ service: 'mlflow', running: true, url: `http://127.0.0.1:${s.ports.mlflow}` });
     const text = await s.run(['status']);
     expect(text.stdout).toMatch(/^bash-executor +exited \(exit code 137\)/m);
-  });
-
-  it('stop, down, logs and shell hand over to compose', async () => {
-    const s = await setup();
-    for (const args of [['stop'], ['down'], ['logs', 'jupyter', '-f'], ['shell']]) expect((await s.run(args)).code).toBe(0);
-    expect(s.calls().map((c) => c.replace(/ \|.*$/, ''))).toEqual([
-      'compose version --short',
-      'compose -f docker-compose.yml stop',
-      'compose version --short',
-      'compose -f docker-compose.yml down --remove-orphans',
-      'compose version --short',
-      'compose -f docker-compose.yml logs --tail 200 --follow jupyter',
-      'compose version --short',
-      // vitest's stdin is no terminal: compose is told not to allocate one.
-      'compose -f docker-compose.yml exec -T bash-executor bash',
-    ]);
   });
 
   it('permission denied on the socket (injected at the interface): exit 3 with the docker group hint', async () => {
