@@ -19,6 +19,13 @@ export const commands = {
   exec: { flags: ['service'], help: 'Run a command in a running service: exec [--service NAME] -- COMMAND [ARG...]; exits with its exit code' },
 } as const;
 
+/**
+ * The longest --timeout: setTimeout waits at most 2^31-1 ms, and a longer
+ * delay fires at once, which would turn a generous limit into an instant
+ * "stalled".
+ */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 export type CommandName = keyof typeof commands;
 
 export interface RunnerArgs {
@@ -45,6 +52,14 @@ const shorts: Record<string, string> = { h: 'help', v: 'version', f: 'follow' };
 function imageReference(flag: string, value: string): string {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._\/:@-]*$/.test(value)) throw new UsageError(`--${flag} is not an image reference: ${JSON.stringify(value)}.`);
   return value;
+}
+
+function parseTimeout(value: string): number {
+  const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new UsageError(`--timeout takes a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (about 24 days), not ${JSON.stringify(value)}.`);
+  }
+  return seconds;
 }
 
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
@@ -79,10 +94,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
     else if (name === 'base-image') args.baseImage = imageReference(name, value!);
     else if (name === 'python-image') args.pythonImage = imageReference(name, value!);
-    else if (name === 'timeout') {
-      if (!/^\d+$/.test(value!) || Number(value) < 1) throw new UsageError(`--timeout takes a whole number of seconds, not ${JSON.stringify(value)}.`);
-      args.timeout = Number(value);
-    } else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
+    else if (name === 'timeout') args.timeout = parseTimeout(value!);
+    else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
     given.push(name);
   }
   const [command, ...rest] = positionals;
@@ -122,6 +135,7 @@ Options:
                        Python slim image whose /usr/local docker/Dockerfile.gpu copies
   --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
+                       (1 to ${MAX_TIMEOUT_SECONDS} seconds)
   --service NAME       exec: bash-executor (default), jupyter or mlflow
   --json               doctor/status: machine-readable output
   -f, --follow         logs: keep following

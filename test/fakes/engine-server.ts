@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
 
-export type BuildScenario = 'ok' | 'error' | 'stall' | 'gpu-driver';
+/** `slow`: succeeds after a second of silence, which an instant timer takes for a stall. */
+export type BuildScenario = 'ok' | 'error' | 'stall' | 'gpu-driver' | 'slow';
 
 export interface FakeEngineOptions {
   /** The runtimes `/info` reports; include `nvidia` for a GPU host. */
@@ -118,6 +119,11 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
         return void res.end(`${JSON.stringify({ stream: 'Step 1/1 : RUN nvidia-smi\n' })}\n${JSON.stringify({ error: message, errorDetail: { message } })}\n`);
       }
       if (scenario === 'stall') return void res.write(`${JSON.stringify(okStream[0])}\n${JSON.stringify(okStream[1])}\n`);
+      if (scenario === 'slow') {
+        res.write(`${JSON.stringify(okStream[0])}\n`);
+        fake.options.images = [...(fake.options.images ?? []), record.query.t ?? ''];
+        return void setTimeout(() => res.end(okStream.slice(1).map((e) => `${JSON.stringify(e)}\n`).join('')), 1000);
+      }
       const lines = (scenario === 'error' ? errorStream : okStream).map((e) => `${JSON.stringify(e)}\n`).join('');
       // Cut the stream mid-line, as a real engine's chunks may be.
       const cut = Math.floor(lines.length / 2);

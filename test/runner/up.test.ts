@@ -55,6 +55,14 @@ describe.concurrent('ml-project up and friends', () => {
     expect(result.stdout).toContain(`Jupyter: http://127.0.0.1:${s.ports.jupyter}/lab?token=${token}\n`);
   });
 
+  it.each(['2147483', '86400'])('up --timeout %s, however long, is a limit honoured as given, not an instant failure', async (timeout) => {
+    const s = await setup();
+    const result = await s.run(['up', '--timeout', timeout]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Running: bash-executor, jupyter, mlflow$/m);
+  });
+
   it('up leaves an existing .env as it is and says nothing about it', async () => {
     const s = await setup();
     const result = await s.run(['up', '--timeout', '20']);
