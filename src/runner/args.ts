@@ -9,8 +9,8 @@ import { parseGpuFlag, type GpuFlag } from './gpu.js';
 export const commands = {
   doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
   build: { flags: ['gpu', 'base-image', 'python-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
-  up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
-  start: { flags: ['gpu', 'timeout'], help: 'Start the stack\'s existing containers again' },
+  up: { flags: ['gpu', 'timeout', 'keep'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
+  start: { flags: ['gpu', 'timeout', 'keep'], help: 'Start the stack\'s existing containers again' },
   stop: { flags: [], help: 'Stop the containers, keeping them' },
   down: { flags: [], help: 'Stop and remove the containers and the network' },
   status: { flags: ['json'], help: 'Show each service\'s state and the URLs' },
@@ -40,6 +40,8 @@ export interface RunnerArgs {
   pythonImage?: string;
   /** Seconds; undefined means the command's own default. */
   timeout?: number;
+  /** up/start: keep the containers after a failure, for inspection. */
+  keep: boolean;
   service?: string;
   /** exec: the command and its arguments, as given. */
   run: string[];
@@ -63,7 +65,7 @@ function parseTimeout(value: string): number {
 }
 
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
-  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto', run: [] };
+  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, keep: false, gpu: 'auto', run: [] };
   const positionals: string[] = [];
   // The flags given, checked against the command once it is known.
   const given: string[] = [];
@@ -90,6 +92,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (name === 'version') args.version = true;
     else if (name === 'json') args.json = true;
     else if (name === 'follow') args.follow = true;
+    else if (name === 'keep') args.keep = true;
     else if (name === 'service') args.service = value!;
     else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
     else if (name === 'base-image') args.baseImage = imageReference(name, value!);
@@ -136,6 +139,8 @@ Options:
   --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
                        (1 to ${MAX_TIMEOUT_SECONDS} seconds)
+  --keep               up/start: after a failure, keep the containers for inspection
+                       (ml-project logs SERVICE; ml-project down removes them)
   --service NAME       exec: bash-executor (default), jupyter or mlflow
   --json               doctor/status: machine-readable output
   -f, --follow         logs: keep following

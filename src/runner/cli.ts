@@ -67,7 +67,7 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
       return (await import('./commands/build.js')).build(ctx, { gpu: args.gpu, baseImage: args.baseImage, pythonImage: args.pythonImage, timeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
     case 'up':
     case 'start':
-      return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command });
+      return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command, keep: args.keep });
     case 'status':
       return (await import('./commands/manage.js')).status(ctx, args.json);
     case 'stop':

@@ -36,7 +36,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     const result = await runRunner(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage:\n {2}ml-project COMMAND \[OPTIONS\]/);
-    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', 'exec [--service NAME] -- COMMAND [ARG...]', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '(1 to 2147483 seconds)', '--service NAME', '--json']) {
+    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', 'exec [--service NAME] -- COMMAND [ARG...]', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '(1 to 2147483 seconds)', '--keep', '--service NAME', '--json']) {
       expect(result.stdout).toContain(word);
     }
     for (const args of [['--help'], ['build', '--gpu', 'maybe']]) {
@@ -68,6 +68,8 @@ describe.concurrent('ml-project (the built bin)', () => {
     [['up', 'extra'], /up takes no argument "extra"/],
     [['doctor', '--json=yes'], /--json takes no value/],
     [['exec'], /exec needs a command to run/],
+    [['up', '--keep=yes'], /--keep takes no value/],
+    [['build', '--keep'], /build does not take --keep/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const result = await runRunner(args, { cwd: makeProject(), env: envFor(undefined) });
     expect(result.code).toBe(2);
