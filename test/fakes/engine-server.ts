@@ -6,10 +6,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
+import { stackIds } from './stack-engine.js';
 
 /** `slow`: succeeds after a second of silence, which an instant timer takes for a stall. */
 export type BuildScenario = 'ok' | 'error' | 'stall' | 'gpu-driver' | 'slow';
@@ -19,6 +20,13 @@ export interface FakeEngineOptions {
   runtimes?: string[];
   build?: BuildScenario;
   images?: string[];
+  /**
+   * The file the fake `docker` tool keeps the stack's container ids in
+   * (FAKE_STACK_FILE): each id of stackIds listed there is a container, running
+   * unless `containers` says otherwise.
+   */
+  stackFile?: string;
+  containers?: Record<string, { running?: boolean; exitCode?: number; logs?: string }>;
   /** Paths (without the version prefix) the engine never answers, as a hung engine would. */
   hang?: string[];
 }
@@ -88,6 +96,31 @@ async function readContext(req: IncomingMessage): Promise<string[]> {
   return names;
 }
 
+function stackHas(fake: FakeEngine, id: string): boolean {
+  const file = fake.options.stackFile;
+  return Boolean(file && existsSync(file) && readFileSync(file, 'utf8').split('\n').includes(id) && id in stackIds);
+}
+
+/** Inspect, logs (unframed, as a TTY container's) and removal of the stack's containers. */
+function containerAnswer(fake: FakeEngine, req: IncomingMessage, res: ServerResponse, id: string, what: string | undefined): void {
+  if (!stackHas(fake, id)) return json(res, 404, { message: `No such container: ${id}` });
+  const state = { running: true, exitCode: 0, logs: '', ...fake.options.containers?.[id] };
+  if (what === '/logs') return void res.writeHead(200, { 'content-type': 'application/vnd.docker.raw-stream' }).end(state.logs);
+  if (req.method === 'DELETE') {
+    const file = fake.options.stackFile!;
+    writeFileSync(file, readFileSync(file, 'utf8').split('\n').filter((line) => line !== id).join('\n'));
+    return void res.writeHead(204).end();
+  }
+  const service = stackIds[id as keyof typeof stackIds];
+  json(res, 200, {
+    Id: id,
+    Name: `/my-project-${service}-1`,
+    Config: { Image: 'my-project-cpu:latest', Labels: { 'com.docker.compose.service': service } },
+    State: { Status: state.running ? 'running' : 'exited', Running: state.running, ExitCode: state.exitCode },
+    NetworkSettings: { Ports: {} },
+  });
+}
+
 export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<FakeEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'fake-engine-'));
   const socketPath = join(dir, 'docker.sock');
@@ -132,6 +165,8 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
       if (scenario === 'ok') fake.options.images = [...(fake.options.images ?? []), record.query.t ?? ''];
       return;
     }
+    const container = /^\/containers\/([^/]+)(\/json|\/logs)?$/.exec(path);
+    if (container) return containerAnswer(fake, req, res, decodeURIComponent(container[1]!), container[2]);
     const image = /^\/images\/(.+)\/json$/.exec(path);
     if (image && req.method === 'GET') {
       const name = decodeURIComponent(image[1]!);

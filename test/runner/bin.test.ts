@@ -269,7 +269,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(fake.options.images ?? []).toEqual([]);
   });
 
-  it('Ctrl-C during a build: exit 130, the build request aborted', async () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a build: exit 130, the build request aborted, nothing tagged', async (signal) => {
     const fake = await engine({ build: 'stall' });
     let sent = false;
     const result = await runRunner(['build'], {
@@ -278,7 +278,7 @@ describe.concurrent('ml-project (the built bin)', () => {
       onStdout: (text, kill) => {
         if (!sent && text.includes('Step 2/4')) {
           sent = true;
-          kill('SIGINT');
+          kill(signal);
         }
       },
     });
@@ -286,5 +286,6 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(result.stderr).toMatch(/Interrupted: the build was cancelled; no image was tagged/);
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.buildAborted).toBe(true);
+    expect(fake.options.images ?? []).toEqual([]);
   });
 });
