@@ -151,9 +151,11 @@ Environment:
   DOCKER_HOST          the engine (unix://, tcp://, ssh://user@host); else the docker context
   JUPYTER_HOST_PORT, MLFLOW_HOST_PORT   host ports (also read from .env)
 
-exec runs COMMAND in the running service through compose, with a terminal
-when stdin is one; Ctrl-C (or SIGTERM, SIGHUP) reaches the command, and
-ml-project then exits 130. Otherwise it exits with the command's exit code.
+exec runs COMMAND in the running service through compose and exits with its
+exit code. Without a terminal, Ctrl-C (and SIGTERM, SIGHUP) is passed on to
+COMMAND and ml-project exits 130. When stdin is a terminal, COMMAND gets one
+too, and Ctrl-C reaches it as it would locally (compose sends the key);
+SIGTERM and SIGHUP are passed on and ml-project exits 130.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 Docker unavailable, 130 interrupted.
 `;
