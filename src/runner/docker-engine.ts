@@ -3,7 +3,8 @@
  * lazily by the CLI so that --help and usage errors never pay for it.
  */
 import Docker from 'dockerode';
-import type { BuildEvent, BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
+import type { BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
+import { demuxLogs, readEvents } from './engine-streams.js';
 import { connectionError, excerpt, isConnectionError, notAnEngineError } from './engine-errors.js';
 import { describeEndpoint, type Endpoint } from './endpoint.js';
 import { CliError, FailureError } from '../shared/errors.js';
@@ -25,47 +26,6 @@ function options(endpoint: Endpoint): Docker.DockerOptions {
     return { protocol: 'ssh', host: endpoint.host, port: endpoint.port ?? 22, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
   }
   return { protocol: endpoint.tls ? 'https' : 'http', host: endpoint.host, port: endpoint.port ?? (endpoint.tls ? 2376 : 2375) };
-}
-
-/** Splits the engine's multiplexed log stream (8-byte frame headers) into text; a TTY container's log has no frames. */
-export function demuxLogs(data: Buffer): string {
-  const framed = data.length >= 8 && data[0]! <= 2 && data[1] === 0 && data[2] === 0 && data[3] === 0;
-  if (!framed) return data.toString('utf8');
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= data.length) {
-    const size = data.readUInt32BE(offset + 4);
-    parts.push(data.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/** Reads newline-delimited JSON from the build stream, tolerant of lines split across chunks. */
-function readEvents(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const emit = (line: string) => {
-      if (!line.trim()) return;
-      try {
-        onEvent(JSON.parse(line) as BuildEvent);
-      } catch {
-        onEvent({ stream: `${line}\n` });
-      }
-    };
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      lines.forEach(emit);
-    });
-    stream.on('end', () => {
-      emit(buffered);
-      resolve();
-    });
-    stream.on('error', reject);
-    stream.on('close', () => resolve());
-  });
 }
 
 export class DockerEngine implements Engine {

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { BuildLog } from '../../src/runner/build-log.js';
-import { DockerEngine, demuxLogs } from '../../src/runner/docker-engine.js';
+import { DockerEngine } from '../../src/runner/docker-engine.js';
+import { demuxLogs } from '../../src/runner/engine-streams.js';
 import type { BuildEvent } from '../../src/runner/engine.js';
 import { nvidiaSupport } from '../../src/runner/gpu.js';
 import { startFakeEngine, startGarbageServer, type FakeEngine, type GarbageMode, type GarbageServer } from '../fakes/engine-server.js';
