@@ -9,14 +9,22 @@ import { parseGpuFlag, type GpuFlag } from './gpu.js';
 export const commands = {
   doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
   build: { flags: ['gpu', 'base-image', 'python-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
-  up: { flags: ['gpu', 'timeout'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
-  start: { flags: ['gpu', 'timeout'], help: 'Start the stack\'s existing containers again' },
+  up: { flags: ['gpu', 'timeout', 'keep'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
+  start: { flags: ['gpu', 'timeout', 'keep'], help: 'Start the stack\'s existing containers again' },
   stop: { flags: [], help: 'Stop the containers, keeping them' },
   down: { flags: [], help: 'Stop and remove the containers and the network' },
   status: { flags: ['json'], help: 'Show each service\'s state and the URLs' },
   logs: { flags: ['follow'], help: 'Show the logs of all services or one: logs [bash-executor|jupyter|mlflow]' },
   shell: { flags: [], help: 'Open bash in the bash-executor container' },
+  exec: { flags: ['service'], help: 'Run a command in a running service: exec [--service NAME] -- COMMAND [ARG...]; exits with its exit code' },
 } as const;
+
+/**
+ * The longest --timeout: setTimeout waits at most 2^31-1 ms, and a longer
+ * delay fires at once, which would turn a generous limit into an instant
+ * "stalled".
+ */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export type CommandName = keyof typeof commands;
 
@@ -32,10 +40,14 @@ export interface RunnerArgs {
   pythonImage?: string;
   /** Seconds; undefined means the command's own default. */
   timeout?: number;
+  /** up/start: keep the containers after a failure, for inspection. */
+  keep: boolean;
   service?: string;
+  /** exec: the command and its arguments, as given. */
+  run: string[];
 }
 
-const valued = new Set(['gpu', 'base-image', 'python-image', 'timeout']);
+const valued = new Set(['gpu', 'base-image', 'python-image', 'timeout', 'service']);
 const shorts: Record<string, string> = { h: 'help', v: 'version', f: 'follow' };
 
 /** The value as given, once it looks like an image reference (it becomes a build argument). */
@@ -44,13 +56,26 @@ function imageReference(flag: string, value: string): string {
   return value;
 }
 
+function parseTimeout(value: string): number {
+  const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new UsageError(`--timeout takes a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (about 24 days), not ${JSON.stringify(value)}.`);
+  }
+  return seconds;
+}
+
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
-  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, gpu: 'auto' };
+  const args: RunnerArgs = { help: false, version: false, json: false, follow: false, keep: false, gpu: 'auto', run: [] };
   const positionals: string[] = [];
   // The flags given, checked against the command once it is known.
   const given: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // After `--`, or after exec's first word, everything is the command to run, dashes and all.
+    if (arg === '--' || (positionals[0] === 'exec' && !arg.startsWith('-'))) {
+      args.run = argv.slice(arg === '--' ? i + 1 : i);
+      break;
+    }
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
       continue;
@@ -67,12 +92,13 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     else if (name === 'version') args.version = true;
     else if (name === 'json') args.json = true;
     else if (name === 'follow') args.follow = true;
+    else if (name === 'keep') args.keep = true;
+    else if (name === 'service') args.service = value!;
     else if (name === 'gpu') args.gpu = parseGpuFlag(value!);
     else if (name === 'base-image') args.baseImage = imageReference(name, value!);
-    else if (name === 'python-image') args.pythonImage = imageReference(name, value!); else if (name === 'timeout') {
-      if (!/^\d+$/.test(value!) || Number(value) < 1) throw new UsageError(`--timeout takes a whole number of seconds, not ${JSON.stringify(value)}.`);
-      args.timeout = Number(value);
-    } else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
+    else if (name === 'python-image') args.pythonImage = imageReference(name, value!);
+    else if (name === 'timeout') args.timeout = parseTimeout(value!);
+    else throw new UsageError(`Unknown option --${name}. See ml-project --help.`);
     given.push(name);
   }
   const [command, ...rest] = positionals;
@@ -86,6 +112,8 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
     if (wrong) throw new UsageError(`${args.command} does not take --${wrong}.${allowed.length ? ` It takes: ${allowed.map((f) => `--${f}`).join(', ')}.` : ''}`);
     if (args.command === 'logs' && rest.length <= 1) args.service = rest[0];
     else if (rest.length) throw new UsageError(`${args.command} takes no argument ${JSON.stringify(rest[0])}.`);
+    if (args.command === 'exec' && !args.run.length) throw new UsageError('exec needs a command to run: ml-project exec [--service NAME] -- COMMAND [ARG...]');
+    if (args.command !== 'exec' && args.run.length) throw new UsageError(`${args.command} takes no command after --: ${JSON.stringify(args.run.join(' '))}.`);
   }
   return args;
 }
@@ -96,6 +124,7 @@ export function runnerHelp(version: string): string {
 
 Usage:
   ml-project COMMAND [OPTIONS]
+  ml-project exec [--service NAME] -- COMMAND [ARG...]
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.help}`).join('\n')}
@@ -109,6 +138,10 @@ Options:
                        Python slim image whose /usr/local docker/Dockerfile.gpu copies
   --timeout SECONDS    build: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
+                       (1 to ${MAX_TIMEOUT_SECONDS} seconds)
+  --keep               up/start: after a failure, keep the containers for inspection
+                       (ml-project logs SERVICE; ml-project down removes them)
+  --service NAME       exec: bash-executor (default), jupyter or mlflow
   --json               doctor/status: machine-readable output
   -f, --follow         logs: keep following
   -h, --help           show this help
@@ -117,6 +150,12 @@ Options:
 Environment:
   DOCKER_HOST          the engine (unix://, tcp://, ssh://user@host); else the docker context
   JUPYTER_HOST_PORT, MLFLOW_HOST_PORT   host ports (also read from .env)
+
+exec runs COMMAND in the running service through compose and exits with its
+exit code. Without a terminal, Ctrl-C (and SIGTERM, SIGHUP) is passed on to
+COMMAND and ml-project exits 130. When stdin is a terminal, COMMAND gets one
+too, and Ctrl-C reaches it as it would locally (compose sends the key);
+SIGTERM and SIGHUP are passed on and ml-project exits 130.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 Docker unavailable, 130 interrupted.
 `;

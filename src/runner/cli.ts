@@ -67,7 +67,7 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
       return (await import('./commands/build.js')).build(ctx, { gpu: args.gpu, baseImage: args.baseImage, pythonImage: args.pythonImage, timeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
     case 'up':
     case 'start':
-      return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command });
+      return (await import('./commands/up.js')).up(ctx, { gpu: args.gpu, timeoutSeconds: args.timeout ?? UP_TIMEOUT, mode: args.command, keep: args.keep });
     case 'status':
       return (await import('./commands/manage.js')).status(ctx, args.json);
     case 'stop':
@@ -77,7 +77,9 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
     case 'logs':
       return (await import('./commands/manage.js')).logs(ctx, args.service, args.follow);
     case 'shell':
-      return (await import('./commands/manage.js')).shell(ctx);
+      return (await import('./commands/exec.js')).shell(ctx);
+    case 'exec':
+      return (await import('./commands/exec.js')).exec(ctx, args.service, args.run);
     default:
       throw new UsageError('No command given. See ml-project --help.');
   }
@@ -86,13 +88,14 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
 export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDeps = {}): Promise<number> {
   const controller = new AbortController();
   // The first Ctrl-C lets the command cancel and clean up; a second one leaves at once.
-  const onSignal = () => {
+  // The signal is the abort's reason, so that exec can pass the same one on.
+  const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);
     io.stderr.write('\nInterrupted: cleaning up (press Ctrl-C again to leave at once)...\n');
-    controller.abort();
+    controller.abort(signal);
   };
   const stopListening = onInterrupt(onSignal);
-  deps.interrupt?.addEventListener('abort', () => controller.abort(), { once: true });
+  deps.interrupt?.addEventListener('abort', () => controller.abort(deps.interrupt!.reason), { once: true });
   try {
     const args = parseRunnerArgs(argv);
     if (args.help) {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { FailureError } from '../shared/errors.js';
+import { INTERRUPT_SIGNALS } from '../shared/signals.js';
 
 export interface ComposeTool {
   /** The command and its leading arguments: ['docker', 'compose'] or ['docker-compose']. */
@@ -14,9 +15,14 @@ export interface ComposeTool {
 }
 
 export interface RunResult {
+  /** The exit code; 130 when the program died of an interrupt signal (Ctrl-C, SIGTERM, SIGHUP reaching it too). */
   code: number;
   stdout: string;
   stderr: string;
+  /** The program could not be started at all (then code is 127 or 126), as opposed to exiting with that code. */
+  notStarted?: boolean;
+  /** The signal that ended the program, if one did. */
+  signal?: NodeJS.Signals;
 }
 
 export interface RunOptions {
@@ -24,17 +30,20 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Hand the terminal to the child (shell, logs -f) instead of capturing its output. */
   inherit?: boolean;
+  /** Start the child in a process group of its own, out of reach of the terminal's Ctrl-C. */
+  detached?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
-/** Runs a program; never throws for a non-zero exit, only for a missing program (code 127). */
+/** Runs a program; never throws, not even for a missing program (code 127, notStarted). */
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
       stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      detached: options.detached,
     });
     let stdout = '';
     let stderr = '';
@@ -43,16 +52,16 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
     const onAbort = () => child.kill('SIGINT');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (code: number) => {
+    const finish = (code: number, more: Partial<RunResult> = {}) => {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, ...more });
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       stderr += error.message;
-      finish(error.code === 'ENOENT' ? 127 : 126);
+      finish(error.code === 'ENOENT' ? 127 : 126, { notStarted: true });
     });
-    child.on('close', (code, sig) => finish(code ?? (sig === 'SIGINT' ? 130 : 1)));
+    child.on('close', (code, sig) => finish(code ?? ((INTERRUPT_SIGNALS as readonly string[]).includes(sig ?? '') ? 130 : 1), sig ? { signal: sig } : {}));
   });
 }
 

@@ -4,27 +4,24 @@
  * docker CLI does, since the engine needs them.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pack as tarPack } from 'tar-stream';
 import { createMatcher, type IgnoreMatcher } from './dockerignore.js';
+import { readRegularFile } from './regular-file.js';
 
 export interface ContextFile {
   path: string;
   kind: 'file' | 'directory' | 'symlink';
 }
 
-async function readIgnore(root: string): Promise<IgnoreMatcher> {
-  try {
-    return createMatcher(await readFile(join(root, '.dockerignore'), 'utf8'));
-  } catch {
-    return createMatcher('');
-  }
+function readIgnore(root: string): IgnoreMatcher {
+  return createMatcher(readRegularFile(join(root, '.dockerignore')) ?? '');
 }
 
 /** The paths that go into the context, in a stable order. */
 export async function listContext(root: string, dockerfile: string): Promise<ContextFile[]> {
-  const matcher = await readIgnore(root);
+  const matcher = readIgnore(root);
   const always = new Set([dockerfile, '.dockerignore']);
   const out: ContextFile[] = [];
   const walk = async (dir: string): Promise<void> => {

@@ -3,12 +3,19 @@
  * lazily by the CLI so that --help and usage errors never pay for it.
  */
 import Docker from 'dockerode';
-import type { BuildEvent, BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
-import { connectionError, isConnectionError } from './engine-errors.js';
+import type { BuildRequest, ContainerState, Engine, EngineInfo, EngineVersion } from './engine.js';
+import { demuxLogs, readEvents } from './engine-streams.js';
+import { connectionError, excerpt, isConnectionError, notAnEngineError } from './engine-errors.js';
 import { describeEndpoint, type Endpoint } from './endpoint.js';
-import { FailureError } from '../shared/errors.js';
+import { CliError, FailureError } from '../shared/errors.js';
 
-const PING_TIMEOUT_MS = 15_000;
+/** How long the engine may take to answer: a ping, and every other call but the build stream (which has its own limit on silence). */
+export interface EngineLimits {
+  pingMs: number;
+  callMs: number;
+}
+
+const LIMITS: EngineLimits = { pingMs: 15_000, callMs: 60_000 };
 
 function options(endpoint: Endpoint): Docker.DockerOptions {
   if (endpoint.kind === 'unix') return { socketPath: endpoint.socketPath };
@@ -21,92 +28,79 @@ function options(endpoint: Endpoint): Docker.DockerOptions {
   return { protocol: endpoint.tls ? 'https' : 'http', host: endpoint.host, port: endpoint.port ?? (endpoint.tls ? 2376 : 2375) };
 }
 
-/** Splits the engine's multiplexed log stream (8-byte frame headers) into text; a TTY container's log has no frames. */
-export function demuxLogs(data: Buffer): string {
-  const framed = data.length >= 8 && data[0]! <= 2 && data[1] === 0 && data[2] === 0 && data[3] === 0;
-  if (!framed) return data.toString('utf8');
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= data.length) {
-    const size = data.readUInt32BE(offset + 4);
-    parts.push(data.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/** Reads newline-delimited JSON from the build stream, tolerant of lines split across chunks. */
-function readEvents(stream: NodeJS.ReadableStream, onEvent: (event: BuildEvent) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const emit = (line: string) => {
-      if (!line.trim()) return;
-      try {
-        onEvent(JSON.parse(line) as BuildEvent);
-      } catch {
-        onEvent({ stream: `${line}\n` });
-      }
-    };
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      lines.forEach(emit);
-    });
-    stream.on('end', () => {
-      emit(buffered);
-      resolve();
-    });
-    stream.on('error', reject);
-    stream.on('close', () => resolve());
-  });
-}
-
 export class DockerEngine implements Engine {
   readonly endpoint: string;
   private readonly docker: Docker;
 
-  constructor(private readonly where: Endpoint) {
+  constructor(
+    private readonly where: Endpoint,
+    private readonly limits: EngineLimits = LIMITS,
+  ) {
     this.endpoint = describeEndpoint(where);
     this.docker = new Docker(options(where));
   }
 
-  /** Transport failures become DockerUnavailableError; engine answers keep their message. */
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Transport failures and silence become DockerUnavailableError; engine
+   * answers keep their message. `timeoutMs` 0: no limit.
+   */
+  private async call<T>(what: string, run: () => Promise<T>, timeoutMs = this.limits.callMs): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      if (timeoutMs) timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+    });
     try {
-      return await run();
+      return await Promise.race([run(), silence]);
     } catch (error) {
+      if (error instanceof CliError) throw error;
       if (isConnectionError(error)) throw connectionError(error, this.endpoint, this.where.kind);
       if ((error as Error).name === 'AbortError') throw error;
       const e = error as { json?: { message?: string }; message?: string };
       throw new FailureError(`The Docker engine failed to ${what}: ${e.json?.message ?? e.message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
+  /** An answer the Engine API gives as a JSON object; anything else means something else answers. */
+  private object<T>(path: string, answer: unknown): T {
+    if (answer === null || typeof answer !== 'object' || Buffer.isBuffer(answer)) throw notAnEngineError(this.endpoint, `its answer to ${path} is not JSON: ${excerpt(answer)}`);
+    return answer as T;
+  }
+
   ping(): Promise<void> {
-    return this.call('answer a ping', async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([this.docker.ping(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    });
+    return this.call(
+      'answer a ping',
+      async () => {
+        let answer: unknown;
+        try {
+          answer = await this.docker.ping();
+        } catch (error) {
+          // An HTTP server that is not an engine: a 404 page, a login form...
+          const status = (error as { statusCode?: number }).statusCode;
+          if (status) throw notAnEngineError(this.endpoint, `it answers /_ping with HTTP ${status}`);
+          // Whatever else stops a ping (an ssh server speaking garbage...) leaves no engine to use.
+          throw connectionError(error, this.endpoint, this.where.kind);
+        }
+        // The engine's ping answers exactly OK.
+        const text = Buffer.isBuffer(answer) || typeof answer === 'string' ? String(answer).trim() : undefined;
+        if (text !== 'OK') throw notAnEngineError(this.endpoint, `it answers /_ping with ${excerpt(answer)}, not OK`);
+      },
+      this.limits.pingMs,
+    );
   }
 
   version(): Promise<EngineVersion> {
     return this.call('report its version', async () => {
-      const v = await this.docker.version();
+      const v = this.object<{ Version?: unknown; ApiVersion?: unknown; Os?: string; Arch?: string }>('/version', await this.docker.version());
+      if (typeof v.Version !== 'string' || typeof v.ApiVersion !== 'string') throw notAnEngineError(this.endpoint, `its /version has no Version and ApiVersion: ${excerpt(v)}`);
       return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
     });
   }
 
   info(): Promise<EngineInfo> {
     return this.call('report its info', async () => {
-      const i = (await this.docker.info()) as { Runtimes?: Record<string, unknown>; DiscoveredDevices?: { ID?: string }[]; ServerVersion?: string; Name?: string };
+      const i = this.object<{ Runtimes?: Record<string, unknown>; DiscoveredDevices?: { ID?: string }[]; ServerVersion?: string; Name?: string }>('/info', await this.docker.info());
       return {
         runtimes: Object.keys(i.Runtimes ?? {}),
         discoveredDevices: (i.DiscoveredDevices ?? []).map((d) => d.ID ?? '').filter(Boolean),
@@ -135,7 +129,7 @@ export class DockerEngine implements Engine {
       } finally {
         request.signal.removeEventListener('abort', onAbort);
       }
-    });
+    }, 0);
   }
 
   imageExists(name: string): Promise<boolean> {

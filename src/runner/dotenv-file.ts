@@ -3,11 +3,14 @@
  * writes it, so that `ml-project up` run on its own (without make) starts
  * Jupyter with a token and builds files owned by the user: `.env.example`
  * with a new random JUPYTER_TOKEN and the host's UID/GID, readable by the
- * user only. An existing `.env` is the user's and is never touched.
+ * user only. An existing `.env` is the user's and is never touched, nor
+ * written through when it is a link.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../shared/errors.js';
+import { kindOf, NotRegularFileError, readRegularFile } from './regular-file.js';
 
 export interface DotenvValues {
   token: string;
@@ -46,6 +49,31 @@ export function dotenvText(example: string | undefined, values: DotenvValues): s
 }
 
 /**
+ * Whether the user has a `.env`: a regular file, or a link to one. Anything
+ * else there is refused rather than replaced: a link to nothing (writing
+ * would go through it, or replace the user's link), a FIFO, socket or device.
+ */
+function present(target: string): boolean {
+  let stats: Stats;
+  try {
+    stats = lstatSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  if (stats.isSymbolicLink()) {
+    try {
+      stats = statSync(target);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'a loop of links' : 'which does not exist';
+      throw new UsageError(`${target} is a symbolic link to ${readlinkSync(target)}, ${why}. ml-project never writes through a link: create the file it points to, or remove the link.`);
+    }
+  }
+  if (!stats.isFile()) throw new NotRegularFileError(target, kindOf(stats));
+  return true;
+}
+
+/**
  * Writes `<root>/.env` when it does not exist: 'created', or 'exists' when
  * there was one already (left as it is). The text goes to a temporary file
  * first, so a crash never leaves a half-written .env behind, and is linked
@@ -53,13 +81,8 @@ export function dotenvText(example: string | undefined, values: DotenvValues): s
  */
 export function ensureDotenv(root: string, ids: { uid: number; gid: number }, token: string = newToken()): 'created' | 'exists' {
   const target = join(root, '.env');
-  if (existsSync(target)) return 'exists';
-  let example: string | undefined;
-  try {
-    example = readFileSync(join(root, '.env.example'), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  if (present(target)) return 'exists';
+  const example = readRegularFile(join(root, '.env.example'));
   const temp = join(root, `.env.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeFileSync(temp, dotenvText(example, { token, ...ids }), { mode: 0o600, flag: 'wx' });
   try {
@@ -71,7 +94,7 @@ export function ensureDotenv(root: string, ids: { uid: number; gid: number }, to
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return 'exists';
       // Some shared folders have no hard links; rename is still atomic there.
-      if (existsSync(target)) return 'exists';
+      if (present(target)) return 'exists';
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw error;
       renameSync(temp, target);
     }

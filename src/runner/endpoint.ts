@@ -4,10 +4,11 @@
  * `currentContext` in ~/.docker/config.json, its endpoint in
  * ~/.docker/contexts/meta/<id>/meta.json), then the default socket.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
+import { NotRegularFileError, readRegularFile } from './regular-file.js';
 
 export type Endpoint =
   | { kind: 'unix'; socketPath: string; source: string }
@@ -58,10 +59,13 @@ export function parseHost(value: string, source: string, env: EndpointEnv = {}):
   return { kind, host: url.hostname.replace(/^\[|\]$/g, ''), port, username: url.username ? decodeURIComponent(url.username) : undefined, tls, source };
 }
 
+/** A docker CLI settings file; unreadable or broken counts as absent, as for the docker CLI's defaults, but a FIFO or device is refused rather than waited on. */
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
+    const text = readRegularFile(path);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof NotRegularFileError) throw error;
     return undefined;
   }
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { projectFileIn, readProjectFile, STORE_KEY } from '../shared/project-file.js';
+import { readRegularFile } from './regular-file.js';
 
 export interface PortSetting {
   service: 'jupyter' | 'mlflow';
@@ -83,12 +84,8 @@ export function resolvePorts(env: NodeJS.ProcessEnv, dotenv: Record<string, stri
 
 export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
   const answers = readProjectFile(projectFileIn(root))?.entry?.answers ?? {};
-  let dotenv: Record<string, string> = {};
-  try {
-    dotenv = parseDotenv(readFileSync(join(root, '.env'), 'utf8'));
-  } catch {
-    // No .env: compose and the runner fall back to the answers and defaults.
-  }
+  // No .env: compose and the runner fall back to the answers and defaults.
+  const dotenv = parseDotenv(readRegularFile(join(root, '.env')) ?? '');
   const compute = answers.compute === 'cpu' || answers.compute === 'gpu' ? answers.compute : 'auto';
   return {
     root,

@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { exec, type Exec } from './engine.js';
+import { exec, type Exec, type ExecOptions } from './engine.js';
 
 export interface User {
   uid: number;
@@ -82,10 +82,11 @@ export interface RunAsOptions {
   timeoutMs?: number;
   /** Sends SIGINT to the command's process group, as Ctrl-C in a terminal does, once its stdout so far passes this test. */
   interruptWhen?: (stdout: string) => boolean;
+  interruptWith?: ExecOptions['interruptWith'];
 }
 
 /** Runs a command as the user to its end (killed with its process group at the timeout); never throws on a non-zero exit. */
 export function runAs(command: string, args: readonly string[], options: RunAsOptions): Promise<Exec> {
   const ids = options.user.switch ? { uid: options.user.uid, gid: options.user.gid } : {};
-  return exec(command, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, interruptWhen: options.interruptWhen, ...ids });
+  return exec(command, args, { cwd: options.cwd, env: options.env, timeoutMs: options.timeoutMs, interruptWhen: options.interruptWhen, interruptWith: options.interruptWith, ...ids });
 }

@@ -22,6 +22,8 @@ export interface ExecOptions {
   gid?: number;
   /** Sends SIGINT to the command's process group, as Ctrl-C in a terminal does, once its stdout so far passes this test. */
   interruptWhen?: (stdout: string) => boolean;
+  /** What interruptWhen sends instead, and to whom: SIGTERM to the command alone is a supervisor's stop. */
+  interruptWith?: { signal: NodeJS.Signals; group: boolean };
 }
 
 export const baseImageScript = join(repoRoot, 'test', 'fixtures', 'base-image', 'build.sh');
@@ -55,7 +57,8 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       if (!interrupted && options.interruptWhen?.(stdout) && child.pid) {
         interrupted = true;
         try {
-          process.kill(-child.pid, 'SIGINT');
+          const { signal, group } = options.interruptWith ?? { signal: 'SIGINT', group: true };
+          process.kill(group ? -child.pid : child.pid, signal);
         } catch {
           // Already gone: the result says how it ended.
         }

@@ -77,7 +77,7 @@ function runnerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 function mlProject(
   dir: string,
   args: readonly string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; as?: User; interruptWhen?: (stdout: string) => boolean } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; as?: User; interruptWhen?: (stdout: string) => boolean; interruptWith?: { signal: NodeJS.Signals; group: boolean } } = {},
 ): Promise<Exec> {
   return runAs(process.execPath, [runnerBin, ...args], {
     cwd: dir,
@@ -85,6 +85,7 @@ function mlProject(
     user: options.as ?? user,
     timeoutMs: options.timeoutMs ?? 120_000,
     interruptWhen: options.interruptWhen,
+    interruptWith: options.interruptWith,
   });
 }
 
@@ -262,6 +263,18 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     expect(build.stderr).toContain(missing);
     expect(build.stdout).not.toContain('Building');
     expect(build.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
+  it('no engine behind DOCKER_HOST: stop, down, logs, shell and exec exit 3 with the doctor\'s message, never docker-compose\'s traceback', async () => {
+    const missing = `unix://${join(work, 'no-engine.sock')}`;
+    const doctor = await mlProject(main!.dir, ['doctor', '--json'], { env: runnerEnv({ DOCKER_HOST: missing }) });
+    const check = (JSON.parse(doctor.stdout) as { checks: { name: string; detail: string; fix?: string }[] }).checks.find((c) => c.name === 'engine')!;
+    for (const args of [['stop'], ['down'], ['logs', '-f'], ['shell'], ['exec', '--', 'make', 'test']]) {
+      const result = await mlProject(main!.dir, args, { env: runnerEnv({ DOCKER_HOST: missing }) });
+      expect(result.code, tail(result)).toBe(3);
+      expect(result.stderr).toBe(`${check.detail}\n${check.fix}\n`);
+      expect(result.stderr + result.stdout).not.toMatch(/Traceback|docker\.errors|DockerException/);
+    }
   });
 
   it('build --gpu off --base-image: docker/Dockerfile.cpu through the Engine API, step n/m lines, tagged <project>-cpu:latest, runs as the host UID/GID', async () => {
@@ -471,6 +484,48 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
       expect(JSON.parse(await waitForHttp(jupyter, 10_000))).toMatchObject({ standin: 'jupyter', token_set: true });
     }, 300_000);
 
+    it('exec runs a command in a running service as the user, every argument as given, and exits with its code; shell runs bash', async () => {
+      const python = await mlProject(main!.dir, ['exec', '--', 'python3', '-c', 'import os, sys; print(os.getuid(), os.getcwd(), sys.argv[1:]); sys.exit(7)', 'a b', '$HOME', '--flag', '']);
+      expect(python.code, tail(python)).toBe(7);
+      expect(python.stdout).toContain(`${user.uid} /workspace ['a b', '$HOME', '--flag', '']`);
+      // The services differ in their environment: only jupyter has the token.
+      const token = ['sh', '-c', 'test -n "$JUPYTER_TOKEN"'];
+      expect((await mlProject(main!.dir, ['exec', '--service', 'jupyter', '--', ...token])).code).toBe(0);
+      expect((await mlProject(main!.dir, ['exec', ...token])).code).toBe(1);
+      expect((await mlProject(main!.dir, ['exec', '--service', 'mlflow', 'sh', '-c', 'exit 42'])).code).toBe(42);
+      const notFound = await mlProject(main!.dir, ['exec', '--', 'sh', '-c', 'no-such-command-cmp']);
+      expect(notFound.code, tail(notFound)).toBe(127);
+      // No such program at all: the engine's own code for it (126 here), and its reason shown.
+      const missing = await mlProject(main!.dir, ['exec', '--', 'no-such-command-cmp']);
+      expect([126, 127], tail(missing)).toContain(missing.code);
+      expect(missing.stdout + missing.stderr).toContain('no-such-command-cmp');
+      // No terminal here: bash reads its commands from stdin, which is empty.
+      const shell = await mlProject(main!.dir, ['shell']);
+      expect(shell.code, tail(shell)).toBe(0);
+    }, 120_000);
+
+    it.each([
+      ['SIGTERM', false],
+      ['SIGINT', true],
+      ['SIGHUP', false],
+    ] as const)('exec: %s (to the whole group: %s) reaches the command in the container, which cleans up; ml-project exits 130', async (signal, group) => {
+      const mark = join(main!.dir, '.cmp-e2e-signal');
+      rmSync(mark, { force: true });
+      const traps = ['INT', 'TERM', 'HUP'].map((s) => `trap "echo ${s} > .cmp-e2e-signal; exit 9" ${s}`).join('; ');
+      const run = await mlProject(main!.dir, ['exec', '--', 'sh', '-c', `${traps}; echo cmp-e2e-ready; while :; do sleep 0.2; done`], {
+        timeoutMs: 60_000,
+        interruptWhen: (stdout) => stdout.includes('cmp-e2e-ready'),
+        interruptWith: { signal, group },
+      });
+      expect(run.code, tail(run)).toBe(130);
+      expect(run.stderr).toContain(`Interrupted: ${signal} was passed to sh in bash-executor.`);
+      expect(readFileSync(mark, 'utf8')).toBe(`${signal.slice(3)}\n`);
+      rmSync(mark);
+      const bash = (await containersOf(main!.dir)).find((c) => c.service === 'bash-executor')!;
+      const left = await docker(['exec', bash.id, 'ps', '-eo', 'args']);
+      expect(left.stdout).not.toContain('cmp-e2e-ready');
+    }, 90_000);
+
     it('down removes the three containers (none left on the engine)', async () => {
       const down = await mlProject(main!.dir, ['down'], { timeoutMs: 120_000 });
       expect(down.code, tail(down)).toBe(0);
@@ -479,6 +534,15 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
       expect((JSON.parse(status.stdout) as { services: { state: string }[] }).services.map((s) => s.state)).toEqual(['not created', 'not created', 'not created']);
       expect(await portTaken(JUPYTER_PORT)).toBe(false);
       expect(await portTaken(MLFLOW_PORT)).toBe(false);
+    }, 120_000);
+
+    it('with nothing running, shell, exec, stop and logs say so and what to run (exit 1), instead of compose\'s silence or "Attaching to"', async () => {
+      for (const args of [['shell'], ['exec', '--', 'pytest'], ['stop'], ['logs'], ['logs', 'jupyter']]) {
+        const result = await mlProject(main!.dir, args);
+        expect(result.code, tail(result)).toBe(1);
+        expect(result.stderr).toBe('Nothing is running: the stack has no containers. Start it with: make create-container\n');
+        expect(result.stdout).toBe('');
+      }
     }, 120_000);
 
     it('a port already in use: up fails naming the port and JUPYTER_HOST_PORT, and leaves no container', async () => {
@@ -512,12 +576,52 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
         const up = await mlProject(main!.dir, ['up'], { timeoutMs: 180_000 });
         expect(up.code, tail(up, 60)).toBe(1);
         expect(up.stderr).toMatch(/The jupyter container \(\S+\) exited with code 1 right after starting/);
-        expect(up.stderr).toContain('JUPYTER_TOKEN is empty: Jupyter does not start without a token.');
+        // The evidence, read before the containers went.
+        expect(up.stderr).toMatch(/^--- jupyter \(\S+, exited with code 1\): its last log lines ---\n(.*\n)*.*JUPYTER_TOKEN is empty: Jupyter does not start without a token\./m);
+        expect(up.stderr).toContain('Cleaned up: the containers this run created were removed. To keep the containers for inspection: ml-project up --keep');
+        expect(up.stderr).not.toContain('ml-project logs');
         expect(await containersOf(main!.dir)).toEqual([]);
       } finally {
         writeFileSync(file, kept);
       }
     }, 180_000);
+
+    it('up --keep with a container that exits at once: the containers stay, logs then shows why, down removes them', async () => {
+      const file = join(main!.dir, '.env');
+      const kept = readFileSync(file, 'utf8');
+      writeFileSync(file, kept.replace(/^JUPYTER_TOKEN=.*$/m, 'JUPYTER_TOKEN='));
+      try {
+        const up = await mlProject(main!.dir, ['up', '--keep'], { timeoutMs: 180_000 });
+        expect(up.code, tail(up, 60)).toBe(1);
+        expect(up.stderr).toContain('JUPYTER_TOKEN is empty');
+        expect(up.stderr).toMatch(/\nThe containers were kept for inspection \(--keep\): ml-project logs jupyter, ml-project status; remove them with: ml-project down\n$/);
+        const containers = await containersOf(main!.dir);
+        expect(containers.map((c) => c.service)).toEqual(['bash-executor', 'jupyter', 'mlflow']);
+        expect(containers.find((c) => c.service === 'jupyter')!.state).toBe('exited');
+
+        const logs = await mlProject(main!.dir, ['logs', 'jupyter']);
+        expect(logs.code, tail(logs)).toBe(0);
+        expect(logs.stdout).toContain('JUPYTER_TOKEN is empty: Jupyter does not start without a token.');
+        expect(logs.stderr).toBe('Nothing is running in jupyter: its container is stopped. Start it with: ml-project start\n');
+
+        const down = await mlProject(main!.dir, ['down'], { timeoutMs: 120_000 });
+        expect(down.code, tail(down)).toBe(0);
+        expect(await containersOf(main!.dir)).toEqual([]);
+      } finally {
+        writeFileSync(file, kept);
+        await removeContainers(main!.dir);
+      }
+    }, 300_000);
+
+    it.each([
+      ['SIGTERM', false],
+      ['SIGHUP', true],
+    ] as const)('%s (to the whole group: %s) while the stack starts: exit 130, no container left', async (signal, group) => {
+      const up = await mlProject(main!.dir, ['up'], { interruptWhen: (stdout) => stdout.includes('Starting the stack'), interruptWith: { signal, group } });
+      expect(up.code, tail(up)).toBe(130);
+      expect(up.stderr).toMatch(/Interrupted/);
+      expect(await containersOf(main!.dir)).toEqual([]);
+    }, 120_000);
 
     it('Ctrl-C while the stack starts: exit 130, no container left', async () => {
       const up = await mlProject(main!.dir, ['up'], { interruptWhen: (stdout) => stdout.includes('Starting the stack') });

@@ -36,7 +36,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     const result = await runRunner(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage:\n {2}ml-project COMMAND \[OPTIONS\]/);
-    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '--json']) {
+    for (const word of ['doctor', 'build', 'up', 'start', 'stop', 'down', 'status', 'logs', 'shell', 'exec [--service NAME] -- COMMAND [ARG...]', '--gpu auto|on|off', '--base-image', '--python-image', 'PYTHON_IMAGE', '--timeout', '(1 to 2147483 seconds)', '--keep', '--service NAME', '--json']) {
       expect(result.stdout).toContain(word);
     }
     for (const args of [['--help'], ['build', '--gpu', 'maybe']]) {
@@ -59,7 +59,6 @@ describe.concurrent('ml-project (the built bin)', () => {
     [['status', '--gpu', 'on'], /status does not take --gpu/],
     [['build', '--gpu', 'maybe'], /--gpu takes auto, on or off/],
     [['build', '--gpu'], /--gpu needs a value/],
-    [['build', '--timeout', '0'], /--timeout takes a whole number/],
     [['build', '--timeout', '10s'], /--timeout takes a whole number/],
     [['build', '--base-image', 'a b'], /--base-image is not an image reference/],
     [['build', '--python-image', 'a b'], /--python-image is not an image reference/],
@@ -68,12 +67,36 @@ describe.concurrent('ml-project (the built bin)', () => {
     [['logs', 'nope'], /Unknown service "nope"/],
     [['up', 'extra'], /up takes no argument "extra"/],
     [['doctor', '--json=yes'], /--json takes no value/],
+    [['exec'], /exec needs a command to run/],
+    [['up', '--keep=yes'], /--keep takes no value/],
+    [['build', '--keep'], /build does not take --keep/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const result = await runRunner(args, { cwd: makeProject(), env: envFor(undefined) });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
     noStack(result.stderr);
+  });
+
+  it.each(
+    ['build', 'up', 'start'].flatMap((command) =>
+      ['0', '-1', '=-5', 'abc', '1.5', '1e3', ' 5', '=', '0x10', '99999999999', '2147484', '9'.repeat(400)].map((value) => [command, value] as const),
+    ),
+  )('%s --timeout %j is refused with the accepted range (exit 2), before anything runs', async (command, value) => {
+    const fake = await engine();
+    const args = value.startsWith('=') ? [command, `--timeout${value}`] : [command, '--timeout', value];
+    const result = await runRunner(args, { cwd: makeProject(), env: envFor(fake) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`--timeout takes a whole number of seconds from 1 to 2147483 (about 24 days), not ${JSON.stringify(value.replace(/^=/, ''))}.\n`);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it.each(['2147483', '600', '2'])('build --timeout %s is honoured: a second of silence is no stall', async (value) => {
+    const fake = await engine({ build: 'slow' });
+    const result = await runRunner(['build', '--timeout', value], { cwd: makeProject(), env: envFor(fake) });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Built my-project-cpu:latest/m);
   });
 
   it('outside a project, commands that need one say so (exit 2)', async () => {
@@ -246,7 +269,7 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(fake.options.images ?? []).toEqual([]);
   });
 
-  it('Ctrl-C during a build: exit 130, the build request aborted', async () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a build: exit 130, the build request aborted, nothing tagged', async (signal) => {
     const fake = await engine({ build: 'stall' });
     let sent = false;
     const result = await runRunner(['build'], {
@@ -255,7 +278,7 @@ describe.concurrent('ml-project (the built bin)', () => {
       onStdout: (text, kill) => {
         if (!sent && text.includes('Step 2/4')) {
           sent = true;
-          kill('SIGINT');
+          kill(signal);
         }
       },
     });
@@ -263,5 +286,6 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect(result.stderr).toMatch(/Interrupted: the build was cancelled; no image was tagged/);
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.buildAborted).toBe(true);
+    expect(fake.options.images ?? []).toEqual([]);
   });
 });

@@ -2,14 +2,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { BuildLog } from '../../src/runner/build-log.js';
-import { DockerEngine, demuxLogs } from '../../src/runner/docker-engine.js';
+import { DockerEngine } from '../../src/runner/docker-engine.js';
+import { demuxLogs } from '../../src/runner/engine-streams.js';
 import type { BuildEvent } from '../../src/runner/engine.js';
 import { nvidiaSupport } from '../../src/runner/gpu.js';
-import { startFakeEngine, type FakeEngine } from '../fakes/engine-server.js';
+import { startFakeEngine, startGarbageServer, type FakeEngine, type GarbageMode, type GarbageServer } from '../fakes/engine-server.js';
 import { tempDir } from '../fakes/project.js';
 import { pack } from 'tar-stream';
 
-const fakes: FakeEngine[] = [];
+const fakes: Array<FakeEngine | GarbageServer> = [];
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
@@ -86,6 +87,28 @@ describe('DockerEngine against the fake engine', () => {
     expect((error as Error).message).toMatch(/not running|closed the connection/);
     const nowhere = new DockerEngine({ kind: 'unix', socketPath: `${tempDir()}/docker.sock`, source: 'test' });
     expect(await nowhere.version().catch((e: Error) => e.message)).toMatch(/The Docker daemon is not running \(no engine at .*docker\.sock: ENOENT\)/);
+  });
+
+  it.each(['text', 'bytes', 'web', 'ok-page'] as GarbageMode[])('a socket answering garbage (%s) is no engine: exit 3 naming it, at the ping', async (mode) => {
+    const server = await startGarbageServer(mode);
+    fakes.push(server);
+    const engine = new DockerEngine({ kind: 'unix', socketPath: server.host.slice('unix://'.length), source: 'test' });
+    const error = (await engine.ping().catch((e: unknown) => e)) as Error & { exitCode?: number };
+    expect(error.exitCode).toBe(ExitCode.dockerUnavailable);
+    expect(error.message).toMatch(new RegExp(`^Something answers at ${server.host}, but it is not a Docker engine: (its answer is not HTTP|it answers /_ping with (HTTP 404|"<html>welcome</html>\\?", not OK))`));
+  });
+
+  it.each([
+    ['/info', (e: DockerEngine) => e.info()],
+    ['/version', (e: DockerEngine) => e.version()],
+    ['/containers/c-bash/json', (e: DockerEngine) => e.inspectContainer('c-bash')],
+  ])('an engine that hangs on %s after answering the ping: exit 3 once the limit passes, never a hang', async (path, call) => {
+    const { fake } = await engineWith({ hang: [path] });
+    const engine = new DockerEngine({ kind: 'unix', socketPath: fake.socketPath, source: 'test' }, { pingMs: 5_000, callMs: 300 });
+    await engine.ping();
+    const error = (await call(engine).catch((e: unknown) => e)) as Error & { exitCode?: number };
+    expect(error.exitCode).toBe(ExitCode.dockerUnavailable);
+    expect(error.message).toMatch(/did not answer in time/);
   });
 
   it('reads a missing image as absent, not as an error', async () => {

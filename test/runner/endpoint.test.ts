@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
-import { connectionError, isConnectionError } from '../../src/runner/engine-errors.js';
+import { connectionError, excerpt, isConnectionError } from '../../src/runner/engine-errors.js';
 import { describeEndpoint, isLocal, parseHost, resolveEndpoint } from '../../src/runner/endpoint.js';
 import { tempDir } from '../fakes/project.js';
 
@@ -60,6 +60,9 @@ describe('connectionError', () => {
     ['EPERM', /Permission denied/],
     ['EPIPE', /closed the connection \(EPIPE\): it stopped or restarted/],
     ['ECONNRESET', /closed the connection/],
+    ['ETIMEDOUT', /^The Docker engine at \/var\/run\/docker\.sock did not answer in time: it is hung, or what listens there is not a Docker engine\.\nRestart it/],
+    ['HPE_INVALID_CONSTANT', /^Something answers at unix:\/\/\/var\/run\/docker\.sock, but it is not a Docker engine: its answer is not HTTP \(connect HPE_INVALID_CONSTANT\)\.\nPoint DOCKER_HOST/],
+    ['HPE_INVALID_HEADER_TOKEN', /but it is not a Docker engine: its answer is not HTTP/],
   ])('local socket, %s', (code, message) => {
     const e = connectionError(err(code), 'unix:///var/run/docker.sock', 'unix');
     expect(e.exitCode).toBe(ExitCode.dockerUnavailable);
@@ -78,6 +81,7 @@ describe('connectionError', () => {
     ['ECONNREFUSED', /refused/],
     ['EHOSTUNREACH', /unreachable/],
     ['ETIMEDOUT', /did not answer in time/],
+    ['HPE_INVALID_CONSTANT', /^Something answers at ssh:\/\/me@gpu-box, but it is not a Docker engine/],
   ])('remote host, %s names the host', (code, message) => {
     const e = connectionError(err(code), 'ssh://me@gpu-box', 'ssh');
     expect(e.exitCode).toBe(ExitCode.dockerUnavailable);
@@ -90,10 +94,30 @@ describe('connectionError', () => {
     expect(e.message).toMatch(/ssh refused the login to ssh:\/\/me@gpu-box[\s\S]*ssh me@gpu-box/);
   });
 
+  it('an ssh server that speaks garbage: unreachable, with what ssh said', () => {
+    const e = connectionError(Object.assign(new Error('Connection lost before handshake'), { level: 'protocol' }), 'ssh://me@gpu-box', 'ssh');
+    expect(e.exitCode).toBe(ExitCode.dockerUnavailable);
+    expect(e.message).toMatch(/^The Docker engine at ssh:\/\/me@gpu-box is unreachable: Connection lost before handshake\./);
+  });
+
   it('tells transport failures from engine answers', () => {
     expect(isConnectionError(err('ECONNREFUSED'))).toBe(true);
+    expect(isConnectionError(err('HPE_INVALID_CONSTANT'))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('Bad packet length'), { level: 'protocol' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('x'), { level: 'client-socket' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('(HTTP code 404) no such image'), { statusCode: 404 }))).toBe(false);
     expect(isConnectionError(new Error('boom'))).toBe(false);
+  });
+});
+
+describe('excerpt', () => {
+  it.each([
+    [Buffer.from('OK\n'), '"OK?"'],
+    ['<html>\u001b[2J\u202eevil</html>', '"<html>?[2J?evil</html>"'],
+    [Buffer.from([0xff, 0xfe, 0x00]), '"???"'],
+    ['x'.repeat(100), `"${'x'.repeat(60)}..."`],
+    [{ Version: 1 }, '"{\\"Version\\":1}"'],
+  ])('shows %j as one bounded, printable line', (answer, shown) => {
+    expect(excerpt(answer)).toBe(shown);
   });
 });

@@ -4,93 +4,16 @@
  * standing in for Jupyter and MLflow once compose has "started" them.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { main } from '../../src/runner/cli.js';
 import { connectionError } from '../../src/runner/engine-errors.js';
-import { fakePath, makeProject, tempDir } from '../fakes/project.js';
-import { StackEngine } from '../fakes/stack-engine.js';
+import { tempDir } from '../fakes/project.js';
+import { closeServers, freePort, open, serve, setup, sink } from './stack-setup.js';
 
-const open: Array<Server | HttpServer> = [];
-afterAll(async () => {
-  await Promise.all(open.map((s) => new Promise((r) => s.close(r))));
-});
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function serve(port: number): void {
-  const server = createHttpServer((_, res) => res.writeHead(302, { location: '/lab' }).end());
-  open.push(server);
-  server.listen(port, '127.0.0.1');
-}
-
-function sink() {
-  let text = '';
-  return { stream: new Writable({ write: (chunk: Buffer, _, done) => ((text += chunk.toString()), done()) }), text: () => text };
-}
-
-interface Setup {
-  compute?: 'auto' | 'cpu' | 'gpu';
-  images?: string[];
-  nvidia?: boolean;
-  env?: NodeJS.ProcessEnv;
-  /** Start the stand-in web servers once compose "started" the stack. */
-  serveAfterUp?: boolean;
-  /** The project's files besides the Dockerfiles (default: a .env with a token). */
-  files?: Record<string, string>;
-}
-
-async function setup(options: Setup = {}) {
-  const root = makeProject({ compute: options.compute, files: options.files ?? { '.env': 'JUPYTER_TOKEN=s3cret token\n' } });
-  const state = tempDir('mlp-state-');
-  const stackFile = join(state, 'stack');
-  const log = join(state, 'docker.log');
-  writeFileSync(stackFile, '');
-  writeFileSync(log, '');
-  const ports = { jupyter: await freePort(), mlflow: await freePort() };
-  const engine = new StackEngine(stackFile);
-  engine.images = options.images ?? ['my-project-cpu:latest'];
-  if (options.nvidia) engine.runtimes = ['runc', 'nvidia'];
-  let serving = false;
-  engine.onInspect = () => {
-    if (options.serveAfterUp !== false && !serving && readFileSync(stackFile, 'utf8').trim()) {
-      serving = true;
-      serve(ports.jupyter);
-      serve(ports.mlflow);
-    }
-  };
-  const env: NodeJS.ProcessEnv = {
-    PATH: fakePath(['docker']),
-    HOME: tempDir('mlp-home-'),
-    DOCKER_HOST: 'unix:///var/run/fake-docker.sock',
-    FAKE_COMPOSE_VERSION: '2.29.1',
-    FAKE_STACK_FILE: stackFile,
-    FAKE_UP_IDS: 'c-bash c-jupyter c-mlflow',
-    FAKE_DOCKER_LOG: log,
-    JUPYTER_HOST_PORT: String(ports.jupyter),
-    MLFLOW_HOST_PORT: String(ports.mlflow),
-    ...options.env,
-  };
-  const interrupt = new AbortController();
-  const run = async (args: string[]) => {
-    const out = sink();
-    const err = sink();
-    const code = await main(args, { stdout: out.stream, stderr: err.stream, cwd: root, env }, { openEngine: async () => engine, interrupt: interrupt.signal });
-    return { code, stdout: out.text(), stderr: err.text() };
-  };
-  const calls = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  return { root, engine, ports, run, calls, interrupt, stackFile };
-}
+afterAll(closeServers);
 
 describe.concurrent('ml-project up and friends', () => {
   it('up starts the stack through compose, waits for Jupyter and MLflow, prints both URLs with the token', async () => {
@@ -130,6 +53,14 @@ describe.concurrent('ml-project up and friends', () => {
     expect(statSync(join(s.root, '.env')).mode & 0o777).toBe(0o600);
     expect(result.stdout).toMatch(/^Wrote \.env with a new random JUPYTER_TOKEN and your UID\/GID/m);
     expect(result.stdout).toContain(`Jupyter: http://127.0.0.1:${s.ports.jupyter}/lab?token=${token}\n`);
+  });
+
+  it.each(['2147483', '86400'])('up --timeout %s, however long, is a limit honoured as given, not an instant failure', async (timeout) => {
+    const s = await setup();
+    const result = await s.run(['up', '--timeout', timeout]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Running: bash-executor, jupyter, mlflow$/m);
   });
 
   it('up leaves an existing .env as it is and says nothing about it', async () => {
@@ -222,22 +153,104 @@ describe.concurrent('ml-project up and friends', () => {
     expect(s.calls().at(-1)).toMatch(/^compose -f docker-compose.yml down --remove-orphans/);
   });
 
-  it('a container that exits at once: its exit code and last log lines, the stack taken down', async () => {
+  it.each([
+    ['jupyter', { 'c-jupyter': 2 }],
+    ['mlflow', { 'c-mlflow': 1 }],
+    ['jupyter and mlflow', { 'c-jupyter': 1, 'c-mlflow': 137 }],
+    ['all three', { 'c-bash': 126, 'c-jupyter': 2, 'c-mlflow': 1 }],
+  ] as const)('%s exiting at once: each one\'s exit code and last log lines, shown before the stack is taken down', async (_, exits) => {
     const s = await setup({ serveAfterUp: false });
-    s.engine.states['c-jupyter'] = { running: false, status: 'exited', exitCode: 2 };
-    s.engine.logs['c-jupyter'] = 'Traceback (most recent call last):\nModuleNotFoundError: No module named \'jupyterlab\'\n';
+    for (const [id, code] of Object.entries(exits)) {
+      s.engine.states[id] = { running: false, status: 'exited', exitCode: code };
+      s.engine.logs[id] = `${id} line 1\n${Array.from({ length: 30 }, (_, i) => `${id} detail ${i}`).join('\n')}\n${id}: the reason it stopped\n`;
+    }
+    // What compose was asked by the time the engine was asked for each log: the evidence comes first.
+    const callsAtLogs: string[][] = [];
+    const read = s.engine.containerLogs.bind(s.engine);
+    s.engine.containerLogs = async (id: string) => (callsAtLogs.push(s.calls()), read(id));
     const result = await s.run(['up', '--timeout', '20']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/The jupyter container \(my-project-jupyter-1\) exited with code 2 right after starting\.\n--- its last log lines ---\nTraceback[\s\S]*No module named 'jupyterlab'/);
+    for (const [id, code] of Object.entries(exits)) {
+      const service = { 'c-bash': 'bash-executor', 'c-jupyter': 'jupyter', 'c-mlflow': 'mlflow' }[id]!;
+      expect(result.stderr).toContain(`--- ${service} (my-project-${service}-1, exited with code ${code}): its last log lines ---\n`);
+      expect(result.stderr).toContain(`${id} detail 29\n${id}: the reason it stopped\n`);
+      // The last 20 lines, not the whole log.
+      expect(result.stderr).not.toContain(`${id} line 1\n`);
+      expect(result.stderr).toMatch(new RegExp(`the ${service} container \\(my-project-${service}-1\\) exited with code ${code}`, 'i'));
+    }
+    expect(result.stderr).toMatch(/right after starting\.\nCleaned up: the containers this run created were removed\. To keep the containers for inspection: ml-project up --keep\n$/);
+    expect(callsAtLogs).toHaveLength(Object.keys(exits).length);
+    for (const calls of callsAtLogs) expect(calls.some((c) => /down/.test(c))).toBe(false);
     expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
   });
 
-  it('services that never answer hit the deadline, named, and the stack is taken down', async () => {
+  it.each([[1], [2]])('services that never answer within --timeout %i: named, their last log lines, the stack taken down, and no pointer to logs of removed containers', async (timeout) => {
     const s = await setup({ serveAfterUp: false });
-    const result = await s.run(['up', '--timeout', '1']);
+    s.engine.logs['c-jupyter'] = '[I ServerApp] still importing extensions...\n';
+    s.engine.logs['c-mlflow'] = '';
+    const result = await s.run(['up', '--timeout', String(timeout)]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/jupyter and mlflow did not answer on port \d+, \d+ within 1s/);
+    expect(result.stderr).toContain('--- jupyter (my-project-jupyter-1, running): its last log lines ---\n[I ServerApp] still importing extensions...\n');
+    expect(result.stderr).toContain('--- mlflow (my-project-mlflow-1, running): its last log lines ---\n(no output)\n---\n');
+    expect(result.stderr).not.toContain('bash-executor (');
+    expect(result.stderr).toMatch(new RegExp(`jupyter and mlflow did not answer on port ${s.ports.jupyter}, ${s.ports.mlflow} within ${timeout}s\\. Raise the limit with --timeout\\.\\nCleaned up: the containers this run created were removed\\. To keep the containers for inspection: ml-project up --keep\\n$`));
+    expect(result.stderr).not.toMatch(/ml-project logs/);
     expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
+  });
+
+  it.each([
+    ['a wait timeout', {}, ['up', '--keep', '--timeout', '1'], ['jupyter', 'mlflow']],
+    ['an exited container', { 'c-mlflow': { running: false, status: 'exited', exitCode: 1 } }, ['up', '--timeout', '20', '--keep'], ['mlflow']],
+  ] as const)('up --keep after %s: the containers stay, and it says how to inspect and remove them', async (_, states, args, failing) => {
+    const s = await setup({ serveAfterUp: false });
+    Object.assign(s.engine.states, states);
+    const result = await s.run([...args]);
+    expect(result.code).toBe(1);
+    const looks = failing.map((f) => `ml-project logs ${f}`).join(', ');
+    expect(result.stderr).toMatch(new RegExp(`\\nThe containers were kept for inspection \\(--keep\\): ${looks}, ml-project status; remove them with: ml-project down\\n$`));
+    expect(result.stderr).not.toMatch(/Cleaned up/);
+    expect(s.calls().some((c) => /down|stop/.test(c))).toBe(false);
+    expect(s.engine.removed).toEqual([]);
+    expect(readFileSync(s.stackFile, 'utf8').split('\n').filter(Boolean)).toEqual(['c-bash', 'c-jupyter', 'c-mlflow']);
+  });
+
+  it('start --keep after a failure leaves the services it started running; without --keep they are stopped again', async () => {
+    for (const keep of [true, false]) {
+      const s = await setup({ serveAfterUp: false });
+      writeFileSync(s.stackFile, 'c-bash\nc-jupyter\nc-mlflow\n');
+      for (const id of ['c-bash', 'c-jupyter', 'c-mlflow']) s.engine.states[id] = { running: false, status: 'exited', exitCode: 0 };
+      // compose start brings bash-executor and jupyter up; mlflow exits again at once.
+      s.engine.onInspect = () => {
+        if (s.calls().some((c) => / start$/.test(c.replace(/ \|.*$/, '')))) {
+          s.engine.states['c-bash'] = {};
+          s.engine.states['c-jupyter'] = {};
+          s.engine.states['c-mlflow'] = { running: false, status: 'exited', exitCode: 3 };
+        }
+      };
+      const result = await s.run(['start', '--timeout', '20', ...(keep ? ['--keep'] : [])]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('The mlflow container (my-project-mlflow-1) exited with code 3 right after starting.');
+      const stops = s.calls().filter((c) => / stop /.test(c)).map((c) => c.replace(/ \|.*$/, ''));
+      if (keep) {
+        expect(result.stderr).toMatch(/kept for inspection \(--keep\): ml-project logs mlflow, ml-project status; remove them with: ml-project down\n$/);
+        expect(stops).toEqual([]);
+      } else {
+        expect(result.stderr).toMatch(/\nCleaned up: the stack is as it was \(2 it started stopped again\)\. To keep the containers for inspection: ml-project start --keep\n$/);
+        expect(stops.sort()).toEqual(['compose -f docker-compose.yml stop bash-executor', 'compose -f docker-compose.yml stop jupyter']);
+      }
+      expect(s.engine.removed).toEqual([]);
+    }
+  });
+
+  it('Ctrl-C with --keep still takes the stack back: --keep is for failures', async () => {
+    const s = await setup({ serveAfterUp: false });
+    s.engine.onInspect = () => {
+      if (readFileSync(s.stackFile, 'utf8').trim()) s.interrupt.abort();
+    };
+    const result = await s.run(['up', '--keep', '--timeout', '30']);
+    expect(result.code).toBe(ExitCode.interrupted);
+    expect(result.stderr).toMatch(/Interrupted: the containers this run created were removed/);
+    expect(readFileSync(s.stackFile, 'utf8').trim()).toBe('');
   });
 
   it('Ctrl-C while waiting: exit 130 and what this run created is taken down', async () => {
@@ -305,22 +318,6 @@ describe.concurrent('ml-project up and friends', () => {
     expect(status.services[2]).toMatchObject({ service: 'mlflow', running: true, url: `http://127.0.0.1:${s.ports.mlflow}` });
     const text = await s.run(['status']);
     expect(text.stdout).toMatch(/^bash-executor +exited \(exit code 137\)/m);
-  });
-
-  it('stop, down, logs and shell hand over to compose', async () => {
-    const s = await setup();
-    for (const args of [['stop'], ['down'], ['logs', 'jupyter', '-f'], ['shell']]) expect((await s.run(args)).code).toBe(0);
-    expect(s.calls().map((c) => c.replace(/ \|.*$/, ''))).toEqual([
-      'compose version --short',
-      'compose -f docker-compose.yml stop',
-      'compose version --short',
-      'compose -f docker-compose.yml down --remove-orphans',
-      'compose version --short',
-      'compose -f docker-compose.yml logs --tail 200 --follow jupyter',
-      'compose version --short',
-      // vitest's stdin is no terminal: compose is told not to allocate one.
-      'compose -f docker-compose.yml exec -T bash-executor bash',
-    ]);
   });
 
   it('permission denied on the socket (injected at the interface): exit 3 with the docker group hint', async () => {

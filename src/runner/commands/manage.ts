@@ -1,59 +1,48 @@
 /**
- * The small commands around a running stack: status, stop, down, logs, shell.
- * Each is one compose call (or a listing), with compose's own output shown.
+ * The small commands around a running stack: status, stop, down, logs. Each
+ * checks the engine first, then is one compose call (or a listing), with
+ * compose's own output shown.
  */
-import { FailureError, UsageError } from '../../shared/errors.js';
-import { composeRunner, requireCompose, type Compose } from '../compose.js';
+import { FailureError, InterruptedError } from '../../shared/errors.js';
+import type { Compose } from '../compose.js';
 import { publishedHost } from '../endpoint.js';
-import { requireProject, type Project } from '../project.js';
 import { line, type RunnerContext } from './context.js';
-import { listStack, printUrls, SERVICES, tail, urls } from './stack.js';
+import { listStack, notRunning, openStack, printUrls, requireRunning, SERVICES, serviceNamed, urls } from './stack.js';
 
-async function projectCompose(ctx: RunnerContext): Promise<{ project: Project; compose: Compose }> {
-  const project = requireProject(ctx.cwd, ctx.env);
-  const tool = await requireCompose(ctx.env);
-  // The GPU override only adds device reservations; stop, down, logs and exec act on the same containers without it.
-  return { project, compose: composeRunner(tool, ['docker-compose.yml'], project.root, ctx.env) };
-}
-
-async function passThrough(compose: Compose, args: string[], what: string): Promise<number> {
-  const result = await compose.run(args, { inherit: true });
-  if (result.code === 130) return 130;
+/** Hands the terminal to compose; Ctrl-C (or SIGTERM, SIGHUP) ends it and the command with 130. */
+async function passThrough(ctx: RunnerContext, compose: Compose, args: string[], what: string): Promise<number> {
+  const result = await compose.run(args, { inherit: true, signal: ctx.signal });
+  if (ctx.signal.aborted || result.code === 130) throw new InterruptedError();
   if (result.code !== 0) throw new FailureError(`${what} failed (compose exit code ${result.code}).`);
   return 0;
 }
 
 export async function stop(ctx: RunnerContext): Promise<number> {
-  const { compose } = await projectCompose(ctx);
-  return passThrough(compose, ['stop'], 'Stopping the stack');
+  const { engine, compose } = await openStack(ctx);
+  await requireRunning(compose, engine);
+  return passThrough(ctx, compose, ['stop'], 'Stopping the stack');
 }
 
 export async function down(ctx: RunnerContext): Promise<number> {
-  const { compose } = await projectCompose(ctx);
-  return passThrough(compose, ['down', '--remove-orphans'], 'Removing the stack');
+  const { compose } = await openStack(ctx);
+  return passThrough(ctx, compose, ['down', '--remove-orphans'], 'Removing the stack');
 }
 
-export async function logs(ctx: RunnerContext, service: string | undefined, follow: boolean): Promise<number> {
-  if (service !== undefined && !(SERVICES as readonly string[]).includes(service)) {
-    throw new UsageError(`Unknown service ${JSON.stringify(service)}. Services: ${SERVICES.join(', ')}.`);
-  }
-  const { compose } = await projectCompose(ctx);
-  return passThrough(compose, ['logs', '--tail', '200', ...(follow ? ['--follow'] : []), ...(service ? [service] : [])], 'Showing logs');
-}
-
-export async function shell(ctx: RunnerContext): Promise<number> {
-  const { compose } = await projectCompose(ctx);
-  // Without a terminal (a pipe, CI) compose refuses to allocate one: ask it not to.
-  const tty = process.stdin.isTTY ? [] : ['-T'];
-  const result = await compose.run(['exec', ...tty, 'bash-executor', 'bash'], { inherit: true });
-  if (result.code === 127 || result.code === 126) throw new FailureError(`Could not run compose: ${tail(result.stderr)}`);
-  // The shell's own exit code is the user's, passed on as is.
-  return result.code;
+/** Stopped containers keep their logs, and those are what a failed start leaves to read; only no container at all has none. */
+export async function logs(ctx: RunnerContext, name: string | undefined, follow: boolean): Promise<number> {
+  const service = name === undefined ? undefined : serviceNamed(name);
+  const { engine, compose } = await openStack(ctx);
+  const containers = await listStack(compose, engine);
+  const why = notRunning(containers, service);
+  if (!containers.some((c) => service === undefined || c.service === service)) throw new FailureError(why!);
+  const code = await passThrough(ctx, compose, ['logs', '--tail', '200', ...(follow ? ['--follow'] : []), ...(service ? [service] : [])], 'Showing logs');
+  // After the logs, so that it is the last thing read.
+  if (why) line(ctx.stderr, why);
+  return code;
 }
 
 export async function status(ctx: RunnerContext, json: boolean): Promise<number> {
-  const { project, compose } = await projectCompose(ctx);
-  const engine = await ctx.connect();
+  const { project, engine, compose } = await openStack(ctx);
   const containers = await listStack(compose, engine);
   const links = urls(project, publishedHost(ctx.endpoint()));
   const services = SERVICES.map((service) => {

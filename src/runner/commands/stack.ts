@@ -1,14 +1,57 @@
 /**
  * The project's containers as compose knows them (`ps -a -q` leaves the
- * project name to compose), inspected through the engine, and the URLs of
- * its web services.
+ * project name to compose), inspected through the engine, whether a service
+ * runs, and the URLs of its web services.
  */
-import { FailureError, InterruptedError } from '../../shared/errors.js';
-import type { Compose } from '../compose.js';
+import { FailureError, InterruptedError, UsageError } from '../../shared/errors.js';
+import { composeRunner, requireCompose, type Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
-import type { Project } from '../project.js';
+import { requireProject, type Project } from '../project.js';
+import type { RunnerContext } from './context.js';
 
 export const SERVICES = ['bash-executor', 'jupyter', 'mlflow'] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** A service name as given on the command line, checked. */
+export function serviceNamed(name: string): Service {
+  if (!(SERVICES as readonly string[]).includes(name)) throw new UsageError(`Unknown service ${JSON.stringify(name)}. Services: ${SERVICES.join(', ')}.`);
+  return name as Service;
+}
+
+/**
+ * The project, its engine and compose, for the commands that act on the
+ * containers. The engine comes first: compose, given an engine it cannot
+ * reach, answers with a Python traceback rather than a reason.
+ */
+export async function openStack(ctx: RunnerContext): Promise<{ project: Project; engine: Engine; compose: Compose }> {
+  const project = requireProject(ctx.cwd, ctx.env);
+  const engine = await ctx.connect();
+  const tool = await requireCompose(ctx.env);
+  // The GPU override only adds device reservations; stop, down, logs and exec act on the same containers without it.
+  return { project, engine, compose: composeRunner(tool, ['docker-compose.yml'], project.root, ctx.env) };
+}
+
+/**
+ * Why nothing can be done in `service` (any service, when not given), with
+ * what to run instead; undefined when it runs.
+ */
+export function notRunning(containers: readonly ContainerState[], service?: Service): string | undefined {
+  if (containers.length === 0) return 'Nothing is running: the stack has no containers. Start it with: make create-container';
+  if (service === undefined) {
+    return containers.some((c) => c.running) ? undefined : 'Nothing is running: the stack\'s containers are stopped. Start them with: ml-project start';
+  }
+  const own = containers.find((c) => c.service === service);
+  if (!own) return `Nothing is running in ${service}: it has no container. Create it with: make create-container`;
+  return own.running ? undefined : `Nothing is running in ${service}: its container is stopped. Start it with: ml-project start`;
+}
+
+/** Lists the stack and fails, saying what to run, unless `service` (any, when not given) runs. */
+export async function requireRunning(compose: Compose, engine: Engine, service?: Service): Promise<ContainerState[]> {
+  const containers = await listStack(compose, engine);
+  const why = notRunning(containers, service);
+  if (why) throw new FailureError(why);
+  return containers;
+}
 
 export async function listStack(compose: Compose, engine: Engine): Promise<ContainerState[]> {
   const ps = await compose.run(['ps', '-a', '-q']);

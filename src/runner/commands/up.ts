@@ -3,55 +3,33 @@
  * real compose tool, wait until Jupyter and MLflow answer, print their URLs.
  * Writes .env first when there is none. Idempotent. On any failure or Ctrl-C,
  * what this run created is removed and what it started is stopped; what ran
- * before is left alone.
+ * before is left alone. A failure shows each failing service's last log
+ * lines first; --keep leaves the containers for inspection.
  */
 import { FailureError, InterruptedError } from '../../shared/errors.js';
-import { composeRunner, requireCompose, type Compose } from '../compose.js';
+import { composeRunner, requireCompose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import { isLocal, publishedHost } from '../endpoint.js';
 import { PortInUseError } from '../errors.js';
 import { gpuEngineError, type GpuFlag } from '../gpu.js';
 import { composeFiles, IMAGE_VARIABLE, imageName } from '../images.js';
 import { checkPort } from '../ports.js';
+import type { Progress } from '../progress.js';
 import { ensureDotenv } from '../dotenv-file.js';
 import { loadProject, requireProject, type Project } from '../project.js';
 import { answers, sleep } from '../wait.js';
 import { chooseCompute, describeChoice } from './choose.js';
 import { line, type RunnerContext } from './context.js';
 import { listStack, printUrls, SERVICES, tail, urls } from './stack.js';
+import { cleanUp, evidence, keptLine } from './undo.js';
 
 export interface UpOptions {
   gpu: GpuFlag;
   timeoutSeconds: number;
   /** `start` only starts containers that exist; `up` creates them too. */
   mode: 'up' | 'start';
-}
-
-/** Undo this run: remove containers it created, stop services it started; all of it if nothing existed before. */
-/** Takes the stack back to how `before` found it; says what that took. */
-async function cleanUp(compose: Compose, engine: Engine, before: ContainerState[]): Promise<string> {
-  if (before.length === 0) {
-    await compose.run(['down', '--remove-orphans'], { timeoutMs: 120_000 });
-    return 'the containers this run created were removed.';
-  }
-  const known = new Map(before.map((c) => [c.id, c]));
-  let removed = 0;
-  let stopped = 0;
-  for (const c of await listStack(compose, engine).catch(() => [])) {
-    const old = known.get(c.id);
-    if (!old) {
-      await engine.removeContainer(c.id).catch(() => undefined);
-      removed++;
-    } else if (!old.running && c.running && c.service) {
-      await compose.run(['stop', c.service], { timeoutMs: 60_000 });
-      stopped++;
-    }
-  }
-  const done = [
-    ...(removed ? [`${removed} ${removed === 1 ? 'container' : 'containers'} this run created removed`] : []),
-    ...(stopped ? [`${stopped} it started stopped again`] : []),
-  ];
-  return done.length ? `the stack is as it was (${done.join(', ')}).` : 'the stack is as it was.';
+  /** After a failure, leave the containers as they are for inspection. */
+  keep: boolean;
 }
 
 /** The port in a compose/engine "port is already allocated" message, as one of the project's settings. */
@@ -112,9 +90,15 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     }
   }
 
-  const fail = async (error: Error | typeof INTERRUPTED): Promise<never> => {
-    const undone = await cleanUp(compose, engine, before);
-    throw error === INTERRUPTED ? new InterruptedError(`Interrupted: ${undone}`) : error;
+  let progress: Progress | undefined;
+  // An interrupt always takes the stack back; a failure shows the failing services' logs before anything goes.
+  const fail = async (error: Error | typeof INTERRUPTED, failing: ContainerState[] = []): Promise<never> => {
+    progress?.stop();
+    if (error === INTERRUPTED) throw new InterruptedError(`Interrupted: ${await cleanUp(compose, engine, before)}`);
+    ctx.stderr.write(await evidence(engine, failing));
+    if (options.keep) error.message += `\n${keptLine(failing)}`;
+    else error.message += `\nCleaned up: ${await cleanUp(compose, engine, before)} To keep the containers for inspection: ml-project ${options.mode} --keep`;
+    throw error;
   };
   const interrupted = (): typeof INTERRUPTED => INTERRUPTED;
   if (ctx.signal.aborted) throw new InterruptedError('Interrupted: nothing was started.');
@@ -128,7 +112,7 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     return fail(portError(project, message) ?? gpuEngineError(message) ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
   }
 
-  const progress = ctx.progress();
+  progress = ctx.progress();
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   const pending = new Map(project.ports.map((p) => [p.service, p.port]));
   try {
@@ -138,15 +122,16 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
       const states = await listStack(compose, engine).catch((error: unknown) =>
         fail(error instanceof InterruptedError || ctx.signal.aborted ? interrupted() : (error as Error)),
       );
-      for (const c of states) {
-        if (c.running || !c.service || !(SERVICES as readonly string[]).includes(c.service)) continue;
-        const logs = await engine.containerLogs(c.id, 20).catch(() => '');
-        return await fail(new FailureError(`The ${c.service} container (${c.name}) exited with code ${c.exitCode} right after starting.${logs.trim() ? `\n--- its last log lines ---\n${tail(logs, 20)}` : ''}`));
+      const exited = states.filter((c) => !c.running && (SERVICES as readonly (string | undefined)[]).includes(c.service));
+      if (exited.length) {
+        const which = exited.map((c) => `the ${c.service} container (${c.name}) exited with code ${c.exitCode}`).join(' and ');
+        return await fail(new FailureError(`${which.replace(/^t/, 'T')} right after starting.`), exited);
       }
       for (const [service, port] of pending) if (await answers(host, port)) pending.delete(service);
       if (!pending.size) break;
       if (Date.now() > deadline) {
-        return await fail(new FailureError(`${[...pending.keys()].join(' and ')} did not answer on port ${[...pending.values()].join(', ')} within ${options.timeoutSeconds}s. See: ml-project logs ${[...pending.keys()][0]}. Raise the limit with --timeout.`));
+        const silent = states.filter((c) => [...pending.keys()].some((s) => s === c.service));
+        return await fail(new FailureError(`${[...pending.keys()].join(' and ')} did not answer on port ${[...pending.values()].join(', ')} within ${options.timeoutSeconds}s. Raise the limit with --timeout.`), silent);
       }
       progress.update(`Waiting for ${[...pending.keys()].join(' and ')} to answer...`);
       await sleep(500, ctx.signal);
