@@ -294,11 +294,15 @@ describe('Makefile', () => {
     }
   });
 
-  it('project code runs through docker compose exec on the host and directly inside the container', () => {
+  it('project code runs through docker compose exec on the host, once the engine answers and bash-executor runs, and directly inside the container', () => {
     const { dir, answers } = projects.defaults!;
     const pkg = answers.packageName;
     const host = make(dir, ['-n', 'train', 'CONFIG=configs/examples/random_forest.yml']);
-    expect(host.stdout.trim()).toBe(`docker-compose exec -T bash-executor python -m ${pkg}.train 'configs/examples/random_forest.yml'`);
+    const [engine, running, exec, ...rest] = host.stdout.trim().split('\n');
+    expect(engine).toMatch(/^command -v docker .*docker info .*exit 3; fi$/);
+    expect(running).toMatch(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| \{ echo 'make train: bash-executor is not running: start it with make create-container/);
+    expect(exec).toBe(`docker-compose exec -T bash-executor python -m ${pkg}.train 'configs/examples/random_forest.yml'`);
+    expect(rest).toEqual([]);
     const inside = (target: string, ...extra: string[]) => make(dir, ['-n', target, ...extra], { ML_PROJECT_IN_CONTAINER: '1' });
     expect(inside('etl').stdout.trim()).toBe(`python -m ${pkg}.etl 'configs/examples/baseline.yml'`);
     expect(inside('evaluate', "CONFIG=configs/examples/it's.yml").stdout.trim()).toBe(`python -m ${pkg}.evaluate 'configs/examples/it'\\''s.yml'`);
@@ -433,7 +437,7 @@ describe('Makefile with the ml-project runner', () => {
     ['no Node on PATH', { npx: true, node: 'none' }, undefined],
     ['a Node older than 20.17', { npx: true, node: 'old' }, undefined],
     ['ML_PROJECT= (empty)', { npx: true, node: 'new' }, ''],
-  ] as const)('%s: plain docker compose, as without the runner', (_, tools, mlProject) => {
+  ] as const)('%s: plain docker compose, each command after the engine check', (_, tools, mlProject) => {
     const { dir } = projects.defaults!;
     const env = { PATH: toolPath(tools), ML_PROJECT: mlProject };
     const lines = (target: string, ...args: string[]) => {
@@ -442,16 +446,19 @@ describe('Makefile with the ml-project runner', () => {
       expect(dry.stdout).not.toMatch(/ml-project (build|up|start|stop|down|status|logs|shell|doctor|exec)/);
       return dry.stdout.trim().split('\n');
     };
-    expect(lines('init').slice(-2)).toEqual(["echo 'Building the CPU (docker/Dockerfile.cpu) image'", 'docker-compose build bash-executor']);
-    expect(lines('create-container').slice(-2, -1)).toEqual(['docker-compose up -d --remove-orphans']);
-    expect(lines('start-container').slice(-2, -1)).toEqual(['docker-compose start']);
-    expect(lines('stop-container')).toEqual(['docker-compose stop']);
-    expect(lines('clean-container')).toEqual(['docker-compose down --remove-orphans']);
-    expect(lines('status')).toEqual(['docker-compose ps']);
-    expect(lines('logs', 'SERVICE=jupyter')).toEqual(['docker-compose logs -f --tail=200 jupyter']);
+    const engine = expect.stringMatching(/^command -v docker >\/dev\/null 2>&1 \|\| .*docker info .*exit 3; fi$/);
+    const running = expect.stringMatching(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| /);
+    expect(lines('init').slice(-3)).toEqual([engine, "echo 'Building the CPU (docker/Dockerfile.cpu) image'", 'docker-compose build bash-executor']);
+    expect(lines('create-container').slice(-3, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans']);
+    expect(lines('start-container').slice(-3, -1)).toEqual([engine, 'docker-compose start']);
+    expect(lines('stop-container')).toEqual([engine, 'docker-compose stop']);
+    expect(lines('clean-container')).toEqual([engine, 'docker-compose down --remove-orphans']);
+    expect(lines('status')).toEqual([engine, 'docker-compose ps']);
+    expect(lines('logs', 'SERVICE=jupyter')).toEqual([engine, 'docker-compose logs -f --tail=200 jupyter']);
+    expect(lines('urls')[0]).toEqual(engine);
     // make runs here without a terminal: compose is told not to allocate one.
-    expect(lines('shell')).toEqual(['docker-compose exec -T bash-executor bash']);
-    expect(lines('test')).toEqual(['docker-compose exec -T bash-executor python -m pytest']);
+    expect(lines('shell')).toEqual([engine, running, 'docker-compose exec -T bash-executor bash']);
+    expect(lines('test')).toEqual([engine, running, 'docker-compose exec -T bash-executor python -m pytest']);
     expect(lines('doctor')).toEqual([
       "echo 'make doctor runs ml-project, which is not here: npm i -g create-ml-project@0.1.0 (Node.js 20.17 or newer, https://nodejs.org), or ML_PROJECT=COMMAND.' >&2; exit 1",
     ]);
@@ -496,7 +503,7 @@ describe('Makefile with the ml-project runner', () => {
     }
   });
 
-  it('the README says how make finds the runner, how to force compose, and make doctor', () => {
+  it('the README says how make finds the runner, how to force compose, what to do when Docker is not running, and make doctor', () => {
     const readme = readFileSync(join(projects.defaults!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
     const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
     expect(readme).toContain(`make looks for create-ml-project ${version}, the version that generated this project (recorded in \`.yo-rc.json\`)`);
@@ -506,6 +513,8 @@ describe('Makefile with the ml-project runner', () => {
     expect(readme).toContain('`ML_PROJECT=` (empty)');
     expect(readme).toContain("`ML_PROJECT='node /path/to/bin/ml-project.js'`");
     expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports \(needs the runner\)/);
+    expect(readme).toContain('## When Docker is not running');
+    expect(readme).toContain('make says which engine it asked (`DOCKER_HOST`, or the socket of your docker context) and how to start it');
   });
 
   it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says how to get it', () => {
