@@ -22,7 +22,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -310,7 +310,7 @@ describe('Makefile', () => {
     expect(inside('lint').stdout.trim().split('\n')).toEqual(['ruff check .', 'ruff format --check .']);
     expect(inside('format').stdout.trim().split('\n')).toEqual(['ruff format .', 'ruff check --fix .']);
     expect(inside('dvc-repro').stdout.trim()).toBe('dvc repro');
-    for (const target of ['init', 'create-container', 'shell']) {
+    for (const target of ['init', 'create-container', 'shell', 'venv']) {
       const refused = make(dir, [target], { ML_PROJECT_IN_CONTAINER: '1' });
       expect(refused.code, target).not.toBe(0);
       expect(refused.stderr, target).toContain(`make ${target} runs on the host`);
@@ -503,7 +503,7 @@ describe('Makefile with the ml-project runner', () => {
     }
   });
 
-  it('the README says how make finds the runner, how to force compose, what to do when Docker is not running, and make doctor', () => {
+  it('the README says how make finds the runner, how to force compose, what to do without Docker, and make doctor', () => {
     const readme = readFileSync(join(projects.defaults!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
     const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
     expect(readme).toContain(`make looks for create-ml-project ${version}, the version that generated this project (recorded in \`.yo-rc.json\`)`);
@@ -515,6 +515,15 @@ describe('Makefile with the ml-project runner', () => {
     expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports \(needs the runner\)/);
     expect(readme).toContain('## When Docker is not running');
     expect(readme).toContain('make says which engine it asked (`DOCKER_HOST`, or the socket of your docker context) and how to start it');
+    expect(readme).toContain('## Without Docker');
+    expect(readme).toContain('make venv # python3 -m venv .venv; pip install -r requirements-dev.txt');
+    expect(readme).toContain('make test LOCAL=1 # pytest in .venv');
+    expect(readme).toContain('make etl train evaluate LOCAL=1 # the pipeline in .venv');
+    expect(readme).toContain('`LOCAL=1` applies to `make test`, `lint`, `format`, `etl`, `train`, `evaluate` and `dvc-repro`');
+    expect(readme).toContain('`make venv PYTHON=python3.12`');
+    const minimal = readFileSync(join(projects.minimal!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(minimal).toContain('`LOCAL=1` applies to `make test`, `lint`, `format`, `etl`, `train`, `evaluate`;');
+    expect(minimal).not.toMatch(/dvc/i);
   });
 
   it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says how to get it', () => {
@@ -576,11 +585,12 @@ describe('shell scripts', () => {
     }
   });
 
-  // Each way a recipe can come out: compose, the runner, and (for the project code, as
-  // the other targets refuse there) inside a container.
+  // Each way a recipe can come out: compose, the runner, LOCAL=1, and (for the project
+  // code, as the other targets refuse there) inside a container.
   const modes: Record<string, string | undefined>[] = [
     { ML_PROJECT: '' },
     { ML_PROJECT: 'npx --yes --package=create-ml-project@0.1.0 ml-project' },
+    { ML_PROJECT: '', LOCAL: '1' },
     { ML_PROJECT_IN_CONTAINER: '1' },
   ];
   const codeTargets = ['test', 'lint', 'format', 'etl', 'train', 'evaluate', 'dvc-repro'];

@@ -192,7 +192,7 @@ describe('with the real ml-project as the runner', () => {
 });
 
 describe('what needs no engine does not ask for one', () => {
-  it.each([['help'], ['clean'], ['-n', 'clean']])('make %j', async (...args) => {
+  it.each([['help'], ['-n', 'venv'], ['clean'], ['test', 'LOCAL=1']])('make %j', async (...args) => {
     const result = await runMake(project, args, { ML_PROJECT: '', DOCKER_HOST: `unix://${join(tempDir('cmp-none-'), 'docker.sock')}` });
     expect(result.stderr).not.toMatch(/Docker engine|docker command/);
   });

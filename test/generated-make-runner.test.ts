@@ -180,8 +180,10 @@ describe('the search runs once per make run, and only for targets that use the r
   it.each([
     [['help'], {}],
     [[], {}],
+    [['-n', 'venv'], {}],
     [['-n', 'clean'], {}],
     [['-n', 'urls'], {}],
+    [['-n', 'test', 'lint', 'etl', 'LOCAL=1'], {}],
     [['-n', 'test', 'etl', 'dvc-repro'], { ML_PROJECT_IN_CONTAINER: '1' }],
     [['-n', 'init', 'test'], { ML_PROJECT: '' }],
     [['-n', 'init', 'test', 'ML_PROJECT='], {}],
