@@ -22,7 +22,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -294,11 +294,15 @@ describe('Makefile', () => {
     }
   });
 
-  it('project code runs through docker compose exec on the host and directly inside the container', () => {
+  it('project code runs through docker compose exec on the host, once the engine answers and bash-executor runs, and directly inside the container', () => {
     const { dir, answers } = projects.defaults!;
     const pkg = answers.packageName;
     const host = make(dir, ['-n', 'train', 'CONFIG=configs/examples/random_forest.yml']);
-    expect(host.stdout.trim()).toBe(`docker-compose exec -T bash-executor python -m ${pkg}.train 'configs/examples/random_forest.yml'`);
+    const [engine, running, exec, ...rest] = host.stdout.trim().split('\n');
+    expect(engine).toMatch(/^command -v docker .*docker info .*exit 3; fi$/);
+    expect(running).toMatch(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| \{ echo 'make train: bash-executor is not running: start it with make create-container/);
+    expect(exec).toBe(`docker-compose exec -T bash-executor python -m ${pkg}.train 'configs/examples/random_forest.yml'`);
+    expect(rest).toEqual([]);
     const inside = (target: string, ...extra: string[]) => make(dir, ['-n', target, ...extra], { ML_PROJECT_IN_CONTAINER: '1' });
     expect(inside('etl').stdout.trim()).toBe(`python -m ${pkg}.etl 'configs/examples/baseline.yml'`);
     expect(inside('evaluate', "CONFIG=configs/examples/it's.yml").stdout.trim()).toBe(`python -m ${pkg}.evaluate 'configs/examples/it'\\''s.yml'`);
@@ -306,7 +310,7 @@ describe('Makefile', () => {
     expect(inside('lint').stdout.trim().split('\n')).toEqual(['ruff check .', 'ruff format --check .']);
     expect(inside('format').stdout.trim().split('\n')).toEqual(['ruff format .', 'ruff check --fix .']);
     expect(inside('dvc-repro').stdout.trim()).toBe('dvc repro');
-    for (const target of ['init', 'create-container', 'shell']) {
+    for (const target of ['init', 'create-container', 'shell', 'venv']) {
       const refused = make(dir, [target], { ML_PROJECT_IN_CONTAINER: '1' });
       expect(refused.code, target).not.toBe(0);
       expect(refused.stderr, target).toContain(`make ${target} runs on the host`);
@@ -420,18 +424,12 @@ describe('Makefile with the ml-project runner', () => {
     }
   });
 
-  it('with npx and Node 20.17+ on PATH, the runner is npx pinned to the version in .yo-rc.json', () => {
+  it('the runner make looks for is the version in .yo-rc.json, this package (generated-make-runner.test.ts runs the search)', () => {
     const { dir } = projects.defaults!;
     const stored = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8')) as Record<string, { version: string }>;
     const version = stored['create-ml-project']!.version;
     expect(version).toBe((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
-    const npx = `npx --yes --package=create-ml-project@${version} ml-project`;
-    const path = toolPath({ npx: true, node: 'new' });
-    for (const [target, args, command] of runnerRecipes) {
-      const dry = make(dir, ['-n', target, ...args], { PATH: path, ML_PROJECT: undefined });
-      expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stdout.trim().split('\n').at(-1), target).toBe(`${npx} ${command}`);
-    }
+    expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`\nRUNNER_VERSION := ${version}\n`);
   });
 
   it.each([
@@ -439,25 +437,31 @@ describe('Makefile with the ml-project runner', () => {
     ['no Node on PATH', { npx: true, node: 'none' }, undefined],
     ['a Node older than 20.17', { npx: true, node: 'old' }, undefined],
     ['ML_PROJECT= (empty)', { npx: true, node: 'new' }, ''],
-  ] as const)('%s: plain docker compose, as without the runner', (_, tools, mlProject) => {
+  ] as const)('%s: plain docker compose, each command after the engine check', (_, tools, mlProject) => {
     const { dir } = projects.defaults!;
     const env = { PATH: toolPath(tools), ML_PROJECT: mlProject };
-    const last = (target: string, ...args: string[]) => {
+    const lines = (target: string, ...args: string[]) => {
       const dry = make(dir, ['-n', target, ...args], env);
       expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stdout).not.toMatch(/ml-project (build|up|start|stop|down|status|logs|shell|doctor)/);
+      expect(dry.stdout).not.toMatch(/ml-project (build|up|start|stop|down|status|logs|shell|doctor|exec)/);
       return dry.stdout.trim().split('\n');
     };
-    expect(last('init')).toContain('docker-compose build bash-executor');
-    expect(last('create-container')).toContain('docker-compose up -d --remove-orphans');
-    expect(last('start-container')).toContain('docker-compose start');
-    expect(last('stop-container')).toEqual(['docker-compose stop']);
-    expect(last('clean-container')).toEqual(['docker-compose down --remove-orphans']);
-    expect(last('status')).toEqual(['docker-compose ps']);
-    expect(last('logs', 'SERVICE=jupyter')).toEqual(['docker-compose logs -f --tail=200 jupyter']);
+    const engine = expect.stringMatching(/^command -v docker >\/dev\/null 2>&1 \|\| .*docker info .*exit 3; fi$/);
+    const running = expect.stringMatching(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| /);
+    expect(lines('init').slice(-3)).toEqual([engine, "echo 'Building the CPU (docker/Dockerfile.cpu) image'", 'docker-compose build bash-executor']);
+    expect(lines('create-container').slice(-3, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans']);
+    expect(lines('start-container').slice(-3, -1)).toEqual([engine, 'docker-compose start']);
+    expect(lines('stop-container')).toEqual([engine, 'docker-compose stop']);
+    expect(lines('clean-container')).toEqual([engine, 'docker-compose down --remove-orphans']);
+    expect(lines('status')).toEqual([engine, 'docker-compose ps']);
+    expect(lines('logs', 'SERVICE=jupyter')).toEqual([engine, 'docker-compose logs -f --tail=200 jupyter']);
+    expect(lines('urls')[0]).toEqual(engine);
     // make runs here without a terminal: compose is told not to allocate one.
-    expect(last('shell')).toEqual(['docker-compose exec -T bash-executor bash']);
-    expect(last('doctor')[0]).toMatch(/make doctor runs ml-project, which needs Node\.js 20\.17 or newer/);
+    expect(lines('shell')).toEqual([engine, running, 'docker-compose exec -T bash-executor bash']);
+    expect(lines('test')).toEqual([engine, running, 'docker-compose exec -T bash-executor python -m pytest']);
+    expect(lines('doctor')).toEqual([
+      "echo 'make doctor runs ml-project, which is not here: npm i -g create-ml-project@0.1.0 (Node.js 20.17 or newer, https://nodejs.org), or ML_PROJECT=COMMAND.' >&2; exit 1",
+    ]);
   });
 
   it('the Node version the Makefile asks for is package.json\'s engines.node', () => {
@@ -499,17 +503,30 @@ describe('Makefile with the ml-project runner', () => {
     }
   });
 
-  it('the README says when make uses the runner (pinned through npx), how to opt out, and make doctor', () => {
+  it('the README says how make finds the runner, how to force compose, what to do without Docker, and make doctor', () => {
     const readme = readFileSync(join(projects.defaults!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
     const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-    expect(readme).toContain('`make init`, `make create-container` and the other container targets run `ml-project`');
-    expect(readme).toContain(`through \`npx\`, pinned to the version that generated this project (${version}, recorded in \`.yo-rc.json\``);
-    expect(readme).toContain('Without Node, the same targets run plain `docker compose`');
+    expect(readme).toContain(`make looks for create-ml-project ${version}, the version that generated this project (recorded in \`.yo-rc.json\`)`);
+    expect(readme).toContain(`1. \`ml-project\` on your PATH (\`npm i -g create-ml-project@${version}\` puts it there); 2. that version in the npx cache, run without the network`);
+    expect(readme).toContain('3. `npx`, only when the npm registry answers with that version within a few seconds');
+    expect(readme).toContain('the same targets run plain `docker compose` (the compose files work on their own) and say so in one line');
     expect(readme).toContain('`ML_PROJECT=` (empty)');
-    expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports/);
+    expect(readme).toContain("`ML_PROJECT='node /path/to/bin/ml-project.js'`");
+    expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports \(needs the runner\)/);
+    expect(readme).toContain('## When Docker is not running');
+    expect(readme).toContain('make says which engine it asked (`DOCKER_HOST`, or the socket of your docker context) and how to start it');
+    expect(readme).toContain('## Without Docker');
+    expect(readme).toContain('make venv # python3 -m venv .venv; pip install -r requirements-dev.txt');
+    expect(readme).toContain('make test LOCAL=1 # pytest in .venv');
+    expect(readme).toContain('make etl train evaluate LOCAL=1 # the pipeline in .venv');
+    expect(readme).toContain('`LOCAL=1` applies to `make test`, `lint`, `format`, `etl`, `train`, `evaluate` and `dvc-repro`');
+    expect(readme).toContain('`make venv PYTHON=python3.12`');
+    const minimal = readFileSync(join(projects.minimal!.dir, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(minimal).toContain('`LOCAL=1` applies to `make test`, `lint`, `format`, `etl`, `train`, `evaluate`;');
+    expect(minimal).not.toMatch(/dvc/i);
   });
 
-  it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says Node is needed', () => {
+  it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says how to get it', () => {
     const dir = copyOf('defaults');
     const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))}`;
     const result = make(dir, ['doctor'], { ML_PROJECT: runner, DOCKER_HOST: `unix://${tempDir('cmp-nodocker-')}/docker.sock` });
@@ -518,7 +535,7 @@ describe('Makefile with the ml-project runner', () => {
     expect(result.stdout).toMatch(/^(ok {4}|warn {2})port 8888 /m);
     const plain = make(dir, ['doctor']);
     expect(plain.code).not.toBe(0);
-    expect(plain.stderr).toMatch(/make doctor runs ml-project, which needs Node\.js 20\.17 or newer with npx/);
+    expect(plain.stderr).toMatch(/make doctor runs ml-project, which is not here: npm i -g create-ml-project@\S+ \(Node\.js 20\.17 or newer/);
   });
 });
 
@@ -568,16 +585,36 @@ describe('shell scripts', () => {
     }
   });
 
+  // Each way a recipe can come out: compose, the runner, LOCAL=1, and (for the project
+  // code, as the other targets refuse there) inside a container.
+  const modes: Record<string, string | undefined>[] = [
+    { ML_PROJECT: '' },
+    { ML_PROJECT: 'npx --yes --package=create-ml-project@0.1.0 ml-project' },
+    { ML_PROJECT: '', LOCAL: '1' },
+    { ML_PROJECT_IN_CONTAINER: '1' },
+  ];
+  const codeTargets = ['test', 'lint', 'format', 'etl', 'train', 'evaluate', 'dvc-repro'];
+
   it.each(Object.keys(presets))('%s: every recipe make would run passes shellcheck', (preset) => {
     const { dir, answers } = projects[preset]!;
     for (const target of [...expectedTargets(answers), '.env']) {
-      for (const mlProject of ['', 'npx --yes --package=create-ml-project@0.1.0 ml-project']) {
-        const dry = make(dir, ['-n', target, 'SERVICE=jupyter', 'JUPYTER_HOST_PORT=9900'], { ML_PROJECT: mlProject });
-        expect(dry.code, dry.stderr).toBe(0);
+      for (const mode of modes) {
+        if (mode.ML_PROJECT_IN_CONTAINER && !codeTargets.includes(target)) continue;
+        const dry = make(dir, ['-n', target, 'SERVICE=jupyter', 'JUPYTER_HOST_PORT=9900'], mode);
+        const label = `make -n ${target} ${JSON.stringify(mode)}`;
+        expect(dry.code, `${label}: ${dry.stderr}`).toBe(0);
         // SC2016 (a `$` in single quotes does not expand) is the point of make(): free text stays literal.
-        if (dry.stdout.trim()) shellcheck(dry.stdout, `make -n ${target} ML_PROJECT=${mlProject}`, ['SC2016']);
+        if (dry.stdout.trim()) shellcheck(dry.stdout, label, ['SC2016']);
       }
     }
+  });
+
+  it.each(Object.keys(presets))('%s: the search for the runner (a $(shell) script, not a recipe) passes shellcheck', (preset) => {
+    const { dir } = projects[preset]!;
+    const shown = make(dir, ['--eval', 'show-search: ; @: $(info $(FIND_RUNNER))', 'show-search'], { ML_PROJECT: undefined });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout.trim()).toMatch(/^if command -v ml-project .* fi$/);
+    shellcheck(shown.stdout, `${preset} FIND_RUNNER`);
   });
 
   it('the user setup reuses a group or user that already has the GID or UID', () => {

@@ -9,11 +9,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateProject } from '../helpers/generate.js';
+import { sh } from '../../src/shared/escape.js';
+import { generateProject, repoRoot, tempDir } from '../helpers/generate.js';
 import { writeComposeCopy, type ComposeCopy } from './compose-copy.js';
 import { baseImageScript, engineEnv, exec, freePort, probeEngine, tail, waitForHttp, type Exec } from './engine.js';
 
@@ -41,6 +42,13 @@ const hostUid = process.getuid?.() ?? 1000;
 const hostGid = process.getgid?.() ?? 1000;
 const uid = hostUid === 0 ? 4321 : hostUid;
 const gid = hostGid === 0 ? 4321 : hostGid;
+
+/** What a developer's shell might hold that the generated Makefile reads: unset for make. */
+const makeEnvClean: NodeJS.ProcessEnv = {
+  ML_PROJECT: undefined, ML_PROJECT_IMAGE: undefined, LOCAL: undefined, CONFIG: undefined, GPU: undefined, COMPOSE: undefined,
+  JUPYTER_HOST_PORT: undefined, MLFLOW_HOST_PORT: undefined, CPU_BASE_IMAGE: undefined, GPU_BASE_IMAGE: undefined, PYTHON_IMAGE: undefined,
+  MAKEFLAGS: undefined, MFLAGS: undefined, MAKELEVEL: undefined,
+};
 
 const runId = `${process.pid}-${Date.now().toString(36)}`;
 const projectName = 'e2e-lab';
@@ -86,6 +94,8 @@ async function expectFree(port: number, service: string): Promise<void> {
 interface Stack {
   copy: ComposeCopy;
   compose(args: readonly string[], timeoutMs?: number): Promise<Exec>;
+  /** The generated Makefile's target, its compose command pointed at this stack (COMPOSE=...). */
+  make(target: string, vars?: readonly string[]): Promise<Exec>;
   /** Waits for every service that publishes a port to answer; their JSON replies by service. */
   answers(): Promise<Record<string, Record<string, unknown>>>;
   down(): Promise<void>;
@@ -105,6 +115,12 @@ async function startStack(label: string, files: readonly string[], image: string
   const stack: Stack = {
     copy,
     compose: composeCall,
+    make: (target, vars = []) =>
+      run('make', ['--no-print-directory', target, 'ML_PROJECT=', 'GPU=0', `COMPOSE=docker-compose -p ${name} ${copy.files.map((f) => `-f ${f}`).join(' ')}`, ...vars], {
+        cwd: project,
+        timeoutMs: 600_000,
+        extraEnv: { ...extraEnv, ...makeEnvClean },
+      }),
     async answers() {
       const replies: Record<string, Record<string, unknown>> = {};
       for (const [service, port] of Object.entries(copy.listens)) {
@@ -225,10 +241,80 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
       const pytest = await stack.compose(['exec', '-T', 'bash-executor', 'python', '-m', 'pytest', '-q'], 600_000);
       expect(pytest.code, tail(pytest, 60)).toBe(0);
       expect(pytest.stdout).toMatch(/\d+ passed/);
+
+      // The Makefile without the runner: engine check, running check, then compose exec.
+      const makeTest = await stack.make('test');
+      expect(makeTest.code, tail(makeTest, 60)).toBe(0);
+      expect(makeTest.stdout).toMatch(/\d+ passed/);
+      const makeEtl = await stack.make('etl', ['CONFIG=configs/examples/random_forest.yml']);
+      expect(makeEtl.code, tail(makeEtl, 60)).toBe(0);
+      expect(existsSync(join(project, 'data', 'processed', 'train.csv'))).toBe(true);
     } finally {
       await stack.down();
     }
   }, 900_000);
+
+  describe('make, out of the box, with the npm registry unreachable', () => {
+    let npmEnv: NodeJS.ProcessEnv = {};
+    const make = (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+      run('make', ['--no-print-directory', ...args], { cwd: project, timeoutMs: 900_000, extraEnv: { ...makeEnvClean, ...npmEnv, ...extraEnv } });
+    const image = `${projectName}-cpu:latest`;
+
+    beforeAll(async () => {
+      // npm pointed at a closed loopback port, with an empty cache and no user settings: offline.
+      const npmrc = join(tempDir('cmp-e2e-npmrc-'), 'npmrc');
+      writeFileSync(npmrc, '');
+      npmEnv = {
+        npm_config_registry: `http://127.0.0.1:${await freePort()}/`,
+        npm_config_cache: tempDir('cmp-e2e-npm-cache-'),
+        npm_config_userconfig: npmrc,
+        npm_config_update_notifier: 'false',
+        // A registry mirror for the base image, as the generated README says.
+        CPU_BASE_IMAGE: baseImage,
+      };
+      images.add(image);
+      const where = await run('sh', ['-c', 'command -v ml-project || echo none']);
+      expect(where.stdout.trim(), 'this machine has an ml-project of its own on PATH').toBe('none');
+      // .env as make writes it, with the UID/GID the image above was built for, so its layers are reused.
+      const dotenv = await make(['.env']);
+      expect(dotenv.code, tail(dotenv)).toBe(0);
+      const file = join(project, '.env');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^USER_UID=.*$/m, `USER_UID=${uid}`).replace(/^USER_GID=.*$/m, `USER_GID=${gid}`));
+    }, 120_000);
+
+    it('make test with the engine up and nothing running: one line saying how to start it', async () => {
+      const result = await make(['test', 'ML_PROJECT=', 'GPU=0']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('make test: bash-executor is not running: start it with make create-container (make start-container after make stop-container), or run it on this machine with make test LOCAL=1 (after make venv).');
+      expect(result.stderr).toMatch(/\[Makefile:\d+: test\] Error 1$/m);
+      expect(result.stdout + result.stderr).not.toMatch(/Traceback|DockerException/);
+    }, 120_000);
+
+    it('no runner on PATH: make init builds the image with plain docker compose, says so in one line, exits 0', async () => {
+      await docker(['rmi', '--force', image]);
+      const init = await make(['init', 'GPU=0']);
+      expect(init.code, tail(init, 60)).toBe(0);
+      const said = init.stderr.split('\n').filter((l) => l.startsWith('make: '));
+      expect(said).toEqual([expect.stringMatching(/^make: running plain docker compose, no ml-project runner \(not on PATH, not in the npx cache, and the npm registry did not answer with create-ml-project@.*\)\. To use it: npm i -g create-ml-project@/)]);
+      expect(init.stderr).not.toMatch(/npm error|404/);
+      expect(init.stdout).toContain('Building the CPU (docker/Dockerfile.cpu) image');
+      expect(init.stdout).toMatch(/^docker(-| )compose build bash-executor$/m);
+      const inspect = await docker(['image', 'inspect', image, '--format', '{{.Id}}']);
+      expect(inspect.code, tail(inspect)).toBe(0);
+    }, 900_000);
+
+    it('ml-project on PATH: make init builds the image through the runner, exits 0', async () => {
+      await docker(['rmi', '--force', image]);
+      const bin = tempDir('cmp-e2e-bin-');
+      writeFileSync(join(bin, 'ml-project'), `#!/bin/sh\nexec ${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))} "$@"\n`, { mode: 0o755 });
+      const init = await make(['init', 'GPU=0'], { PATH: `${bin}:${process.env.PATH}` });
+      expect(init.code, tail(init, 60)).toBe(0);
+      expect(init.stdout).toContain(`Building ${image} from docker/Dockerfile.cpu`);
+      expect(init.stdout + init.stderr).not.toMatch(/plain docker compose|npm error|404/);
+      const inspect = await docker(['image', 'inspect', image, '--format', '{{.Id}}']);
+      expect(inspect.code, tail(inspect)).toBe(0);
+    }, 900_000);
+  });
 
   describe.skipIf(gpuSkip)(`GPU path on the stand-in nvidia runtime: detection and wiring, no GPU${gpuSkip ? ` (skipped: ${gpuSkip})` : ''}`, () => {
     it('builds docker/Dockerfile.gpu with the base image standing in for the CUDA and Python images', async () => {
