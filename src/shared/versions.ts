@@ -35,7 +35,7 @@ export const pythonPackages = {
   torch: '2.9.1',
   // development: requirements-dev.txt
   pytest: '8.4.2',
-  ruff: '0.14.3',
+  ruff: '0.14.14',
   jupyterlab: '4.4.9',
   papermill: '2.6.0',
   ipykernel: '6.30.1',
