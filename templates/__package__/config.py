@@ -6,7 +6,7 @@ experiments is the diff between two small files. Merging rules:
 
 - mappings merge key by key, recursively;
 - lists and scalars replace the base value whole;
-- a key the base does not declare is an error (a typo such as ``n_estimator``
+- a key the base does not declare is an error (a typo such as ``test_sise``
   would otherwise be ignored silently), except under the open sections listed
   in ``OPEN_SECTIONS``, whose keys belong to the chosen model.
 """

@@ -130,7 +130,7 @@ def read(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Trained:
-    """A trained network on its device, predicting from a feature table like a fitted estimator."""
+    """A trained network on its device, predicting from a feature table."""
 
     model: Regressor
     columns: list[str]
