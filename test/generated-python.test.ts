@@ -2,49 +2,22 @@
  * The generated project's Python side, run for real with Debian's python3
  * (no mlflow): its own pytest suite, the pipeline steps as the Makefile runs
  * them, the notebook's code, and every structured file parsed back by Python
- * with hostile free text that must come out verbatim.
+ * with hostile free text that must come out verbatim. The PyTorch variant
+ * has its own file, generated-pytorch.test.ts.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { md } from '../src/shared/escape.js';
 import { pythonPackages } from '../src/shared/versions.js';
 import { generateProject, presets, tempDir } from './helpers/generate.js';
-
-const python = '/usr/bin/python3';
+import { notebookScript, python, runPython } from './helpers/python.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ C:\\temp\\ 🚀 \${{ x }} %(y)s`,
   authorName: `Ada "Ace" O'Brien $USER #2 & <co> 50% \\ 🧪`,
   authorEmail: 'ada@example.com',
 };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs Debian's python3 in `cwd` with no tracking server configured; never throws on a non-zero exit. */
-function runPython(args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MPLBACKEND: 'Agg', PYTHONDONTWRITEBYTECODE: '1' };
-  delete env.MLFLOW_TRACKING_URI;
-  delete env.PYTHONPATH;
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
 
 /** Parses pyproject.toml with tomllib and every YAML file of the Python side with PyYAML, as JSON. */
 const parseScript = `
@@ -57,15 +30,6 @@ print(json.dumps({
     "pyproject": tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")),
     "yaml": {p.relative_to(root).as_posix(): yaml.safe_load(p.read_text(encoding="utf-8")) for p in files},
 }))
-`;
-
-/** Runs the notebook's code cells in order from notebooks/, as Jupyter would (no kernel needed). */
-const notebookScript = `
-import json, sys
-cells = json.load(open(sys.argv[1], encoding="utf-8"))["cells"]
-code = "\\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-exec(compile(code, sys.argv[1], "exec"), {"__name__": "__main__"})
-print("notebook ran")
 `;
 
 interface Parsed {

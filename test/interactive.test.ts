@@ -30,6 +30,7 @@ describe('interactive run', () => {
       { expect: 'Author name \\(Test User\\)', send: enter },
       { expect: 'Author email .*\\(test@example.com\\)', send: enter },
       { expect: 'Python version', send: `${up}${enter}` },
+      { expect: 'Model framework', send: `${down}${enter}` },
       { expect: 'CPU and GPU images', send: `${down}${enter}` },
       { expect: 'Jupyter port', send: `80${enter}` },
       { expect: 'between 1024 and 65535', send: `${backspace}${backspace}9000${enter}` },
@@ -48,7 +49,7 @@ describe('interactive run', () => {
     const answers = (JSON.parse(readFileSync(join(cwd, 'churn-model', '.yo-rc.json'), 'utf8')) as Record<string, { answers: object }>)['create-ml-project']!.answers;
     expect(answers).toEqual({
       projectName: 'churn-model', packageName: 'churn_model', description: "Churn & <b>$HOME</b> 'q' 🚀",
-      authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.11', compute: 'cpu',
+      authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.11', framework: 'pytorch', compute: 'cpu',
       cudaVersion: '12.8', jupyterPort: 9000, mlflowPort: 9001, license: 'none', dvc: false, precommit: true,
       ci: false, devcontainer: true, git: false,
     });

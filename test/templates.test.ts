@@ -11,8 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import { defaultAnswers } from '../src/generate/answers.js';
 import { renderProject, type RenderedProject } from '../src/generate/render.js';
 import { loadTemplates, type TemplateFile } from '../src/generate/templates.js';
-import { cudaImages, pythonImages } from '../src/shared/versions.js';
-import { presets, tempDir } from './helpers/generate.js';
+import { cudaImages, pythonImages, torchIndexes } from '../src/shared/versions.js';
+import { presets, tempDir, torchPresets } from './helpers/generate.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s`,
@@ -25,7 +25,7 @@ const rendered: Record<string, RenderedProject> = {};
 
 beforeAll(async () => {
   templates = await loadTemplates();
-  for (const [name, answers] of Object.entries(presets)) {
+  for (const [name, answers] of Object.entries({ ...presets, ...torchPresets })) {
     const resolved = await defaultAnswers({ projectName: 'my-project', ...hostile, ...answers });
     rendered[name] = renderProject(resolved, templates, { year: 2031, generatorVersion: '0.0.0-test' });
   }
@@ -33,17 +33,29 @@ beforeAll(async () => {
 
 const text = (project: RenderedProject) => [...project].map(([path, f]) => [path, f.content.toString('utf8')] as const);
 
-/** The files every preset has, for package `pkg`. */
-function common(pkg: string): string[] {
+/** The files every preset of a framework has, for package `pkg`. */
+function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): string[] {
+  const family = {
+    sklearn: {
+      modules: ['models.py'],
+      examples: ['gradient_boosting.yml', 'random_forest.yml'],
+      tests: [],
+    },
+    pytorch: {
+      modules: ['checkpoints.py', 'devices.py', 'distributed.py', 'nets.py', 'trainer.py'],
+      examples: ['linear.yml', 'wide_mlp.yml'],
+      tests: ['test_torch.py'],
+    },
+  }[framework];
   return [
     '.dockerignore', '.env.example', '.gitignore', '.yo-rc.json', 'Makefile', 'README.md',
     'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
-    'configs/examples/gradient_boosting.yml', 'configs/examples/random_forest.yml',
+    ...family.examples.map((f) => `configs/examples/${f}`),
     'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',
     'docker-compose.yml', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
     'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements.txt',
-    ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'models.py', 'tracking.py', 'train.py'].map((f) => `${pkg}/${f}`),
-    ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py'].map((f) => `tests/${f}`),
+    ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'tracking.py', 'train.py', ...family.modules].map((f) => `${pkg}/${f}`),
+    ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
   ];
 }
 const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', 'dvc.yaml', 'LICENSE'];
@@ -53,6 +65,10 @@ const expectedFiles: Record<string, string[]> = {
   cpu: [...common('my_project'), ...optional, 'docker/Dockerfile.cpu'],
   gpu: [...common('vision'), ...optional, 'docker/Dockerfile.gpu'],
   minimal: [...common('my_project'), 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+  // gpu_check.py comes with a GPU image only: make gpu-check runs it there.
+  'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
+  'pytorch-cpu': [...common('my_project', 'pytorch'), 'docker/Dockerfile.cpu'],
+  'pytorch-gpu': [...common('vision', 'pytorch'), ...optional, 'docker/Dockerfile.gpu', 'vision/gpu_check.py'],
 };
 
 describe('the templates', () => {
@@ -66,7 +82,7 @@ describe('the templates', () => {
     expect([...rendered[preset]!.keys()].sort()).toEqual([...expectedFiles[preset]!].sort());
   });
 
-  it.each(Object.keys(presets))('leave no template marker or placeholder in the %s preset', (preset) => {
+  it.each(Object.keys(expectedFiles))('leave no template marker or placeholder in the %s preset', (preset) => {
     for (const [path, content] of text(rendered[preset]!)) {
       expect(path).not.toMatch(/__package__|\.ejs$|(^|\/)_gitignore$/);
       expect(content, path).not.toMatch(/<%|%>/);
@@ -108,6 +124,42 @@ describe('the templates', () => {
     ) as { project: { description: string; authors: { name: string }[] } };
     expect(parsed.project.description).toBe(hostile.description);
     expect(parsed.project.authors[0]!.name).toBe(hostile.authorName);
+  });
+
+  it('leave no trace of the other framework', () => {
+    const torchTrace = /torch|PIP_EXTRA_INDEX_URL|nets\.py|trainer\.py|gpu[_-]check/i;
+    const sklearnTrace = /joblib|random_forest|gradient_boosting|models\.py|estimator/i;
+    for (const [preset, project] of Object.entries(rendered)) {
+      const trace = preset.startsWith('pytorch') ? sklearnTrace : torchTrace;
+      for (const [path, content] of text(project).filter(([p]) => p !== '.yo-rc.json')) {
+        expect(`${path}: ${content.match(trace)?.[0] ?? ''}`).toBe(`${path}: `);
+      }
+    }
+  });
+
+  it('install torch from the PyTorch index of its build: CUDA X.Y in the GPU image, CPU-only in the CPU image and CI', async () => {
+    // The mapping itself: one index per CUDA version offered, named after it (12.6 -> cu126).
+    expect(Object.keys(torchIndexes).sort()).toEqual(['cpu', ...Object.keys(cudaImages)].sort());
+    for (const cuda of Object.keys(cudaImages) as (keyof typeof cudaImages)[]) {
+      expect(torchIndexes[cuda]).toBe(`https://download.pytorch.org/whl/cu${cuda.replace('.', '')}`);
+    }
+    expect(torchIndexes.cpu).toBe('https://download.pytorch.org/whl/cpu');
+    const indexOf = (content: string) => /^ARG TORCH_INDEX_URL=(\S+)$/m.exec(content)?.[1];
+    for (const cudaVersion of Object.keys(cudaImages)) {
+      const answers = await defaultAnswers({ projectName: 'p', framework: 'pytorch', compute: 'auto', cudaVersion });
+      const project = renderProject(answers, templates, { year: 2031, generatorVersion: '0.0.0-test' });
+      const file = (path: string) => project.get(path)!.content.toString('utf8');
+      expect(indexOf(file('docker/Dockerfile.gpu')), cudaVersion).toBe(torchIndexes[cudaVersion as keyof typeof cudaImages]);
+      expect(indexOf(file('docker/Dockerfile.cpu')), cudaVersion).toBe(torchIndexes.cpu);
+      for (const dockerfile of ['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu']) {
+        expect(file(dockerfile)).toContain('ENV PIP_EXTRA_INDEX_URL=${TORCH_INDEX_URL}\n');
+      }
+      const ci = parseYaml(file('.github/workflows/ci.yml')) as { jobs: { test: { env: Record<string, string> } } };
+      expect(ci.jobs.test.env.PIP_EXTRA_INDEX_URL).toBe(torchIndexes.cpu);
+      // The pin itself is in requirements.txt only: one version for every build.
+      expect(file('requirements.txt')).toMatch(/^torch==\d+\.\d+\.\d+$/m);
+      expect([...project].filter(([, f]) => /^torch==/m.test(f.content.toString('utf8'))).map(([p]) => p)).toEqual(['requirements.txt']);
+    }
   });
 
   it('take every base image from src/shared/versions.ts', () => {

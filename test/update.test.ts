@@ -19,7 +19,7 @@ import { keys, runOnPty } from './helpers/pty.js';
 const v2Edits = {
   'docker/Dockerfile.cpu.ejs': replace('ARG DEBIAN_FRONTEND=noninteractive\n', 'ARG DEBIAN_FRONTEND=noninteractive\nENV PIP_DISABLE_PIP_VERSION_CHECK=1\n'),
   'Makefile.ejs': replace('# <%- projectName %>: `make` lists the targets.', '# <%- projectName %>: run `make` to list the targets.'),
-  '__package__/train.py': replace('"""Step 2: fit the configured model', '"""Step 2 of the pipeline: fit the configured model'),
+  '__package__/train.py.ejs': replace('"""Step 2: fit the configured model', '"""Step 2 of the pipeline: fit the configured model'),
   'pyproject.toml.ejs': (text?: string) => `${text}\n[tool.coverage.run]\nbranch = true\n`,
   'docker/Dockerfile.gpu.ejs': replace('# GPU image of', '# The GPU image of'),
   'docs/updating.md': create('# Updating\n\nRun `npx create-ml-project@latest update`.\n'),
@@ -168,6 +168,7 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
       { expect: 'Author name', send: enter },
       { expect: 'Author email', send: enter },
       { expect: 'Python version', send: enter },
+      { expect: 'Model framework', send: enter },
       { expect: 'CPU and GPU images', send: enter },
       { expect: 'CUDA version', send: enter },
       { expect: 'Jupyter port.*\\(8888\\)', send: `${clearLine}9100${enter}` },

@@ -16,6 +16,7 @@ import {
   unsafeTextReason,
 } from './validate.js';
 
+export const frameworkChoices = ['sklearn', 'pytorch'] as const;
 export const computeChoices = ['auto', 'cpu', 'gpu'] as const;
 export const licenseChoices = ['MIT', 'BSD-3-Clause', 'Apache-2.0', 'none'] as const;
 export const pythonChoices = Object.keys(pythonImages) as PythonVersion[];
@@ -28,6 +29,7 @@ export interface Answers {
   authorName: string;
   authorEmail: string;
   pythonVersion: PythonVersion;
+  framework: (typeof frameworkChoices)[number];
   compute: (typeof computeChoices)[number];
   cudaVersion: CudaVersion;
   jupyterPort: number;
@@ -203,6 +205,23 @@ export const questions: readonly Question[] = [
     default: () => '3.12',
     parse(raw) {
       return choice(this, raw, pythonChoices);
+    },
+  },
+  {
+    name: 'framework',
+    flag: 'framework',
+    kind: 'choice',
+    message: 'Model framework',
+    help: 'sklearn (scikit-learn models) or pytorch (a network trained on every GPU of a host)',
+    example: 'pytorch',
+    choices: frameworkChoices,
+    choiceHelp: {
+      sklearn: 'scikit-learn estimators, trained on the CPU',
+      pytorch: 'a PyTorch network: CPU, one GPU or every GPU of a host (torchrun)',
+    },
+    default: () => 'sklearn',
+    parse(raw) {
+      return choice(this, raw, frameworkChoices);
     },
   },
   {

@@ -31,9 +31,11 @@ export const pythonPackages = {
   matplotlib: '3.10.7',
   joblib: '1.5.2',
   mlflow: '3.4.0',
+  // the pytorch framework only (requirements.txt); its build comes from torchIndexes
+  torch: '2.9.1',
   // development: requirements-dev.txt
   pytest: '8.4.2',
-  ruff: '0.14.3',
+  ruff: '0.14.14',
   jupyterlab: '4.4.9',
   papermill: '2.6.0',
   ipykernel: '6.30.1',
@@ -43,6 +45,21 @@ export const pythonPackages = {
   // build backend: pyproject.toml
   setuptools: '80.9.0',
 } as const;
+
+/**
+ * Where pip finds the torch build each image needs: PyTorch's own wheel
+ * index, one per build. torch 2.9.1 is pinned because it is published for
+ * all three CUDA versions offered (cu126, cu128, cu130) and as a CPU-only
+ * build; a new pin must have all four. The GPU image takes the build of its
+ * CUDA version, the CPU image and CI the CPU-only one (PyPI's Linux wheel
+ * would bring gigabytes of CUDA libraries).
+ */
+export const torchIndexes = {
+  cpu: 'https://download.pytorch.org/whl/cpu',
+  '12.6': 'https://download.pytorch.org/whl/cu126',
+  '12.8': 'https://download.pytorch.org/whl/cu128',
+  '13.0': 'https://download.pytorch.org/whl/cu130',
+} as const satisfies Record<'cpu' | CudaVersion, string>;
 
 /** Tools: pre-commit hook revisions, GitHub Actions, devcontainer features. */
 export const tools = {
@@ -58,5 +75,5 @@ export const tools = {
   ciRunner: 'ubuntu-24.04',
 } as const;
 
-export const versions = { pythonImages, cudaImages, pythonPackages, tools } as const;
+export const versions = { pythonImages, cudaImages, pythonPackages, torchIndexes, tools } as const;
 export type Versions = typeof versions;

@@ -6,15 +6,16 @@ experiments is the diff between two small files. Merging rules:
 
 - mappings merge key by key, recursively;
 - lists and scalars replace the base value whole;
-- a key the base does not declare is an error (a typo such as ``n_estimator``
+- a key the base does not declare is an error (a typo such as ``test_sise``
   would otherwise be ignored silently), except under the open sections listed
-  in ``OPEN_SECTIONS``, whose keys belong to the chosen estimator.
+  in ``OPEN_SECTIONS``, whose keys belong to the chosen model.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ BASE_CONFIG = Path("configs") / "config.yml"
 DEFAULT_EXPERIMENT = Path("configs") / "examples" / "baseline.yml"
 
 # Sections whose keys are not declared in the base: they are passed through to
-# the estimator, whose accepted parameters depend on ``model.type``.
+# the model, whose accepted parameters depend on ``model.type``.
 OPEN_SECTIONS: frozenset[tuple[str, ...]] = frozenset({("model", "params")})
 
 
@@ -137,6 +138,30 @@ def load_config(path: str | Path = DEFAULT_EXPERIMENT, root: Path | None = None)
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
     return Config(values=values, root=project, source=source)
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested settings as dotted names (``model.params.alpha``) with text values.
+
+    The flat shape MLflow's params take, and an easy one to compare two configs in.
+    """
+    flat: dict[str, str] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return flat
+
+
+def changed_settings(
+    current: Mapping[str, Any], saved: Mapping[str, Any], sections: Sequence[str]
+) -> list[str]:
+    """The dotted names in ``sections`` whose value differs between two merged configs."""
+    ours = flatten({k: current.get(k, {}) for k in sections})
+    theirs = flatten({k: saved.get(k, {}) for k in sections})
+    return sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
 
 
 def dump(values: Mapping[str, Any]) -> str:

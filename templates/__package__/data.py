@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch
 
 from .config import Config, ConfigError, PipelineError
 
@@ -17,7 +19,8 @@ log = logging.getLogger(__name__)
 
 def _diabetes() -> pd.DataFrame:
     """442 patients, 10 baseline measurements, disease progression after one year."""
-    return load_diabetes(as_frame=True, scaled=False).frame
+    # A Bunch, not the (X, y) tuple the signature also allows: return_X_y is off.
+    return cast(Bunch, load_diabetes(as_frame=True, scaled=False)).frame
 
 
 # Sample sets that ship inside scikit-learn: the pipeline runs offline on day one.
@@ -66,7 +69,7 @@ def features_and_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame,
     if target not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
         raise ConfigError(f"data.target {target!r} is not a column of the data ({columns})")
-    return frame.drop(columns=[target]), frame[target]
+    return frame.drop(columns=[target]), cast(pd.Series, frame[target])  # one column: a Series
 
 
 def split(
@@ -76,4 +79,4 @@ def split(
     if not 0 < test_size < 1:
         raise ConfigError(f"split.test_size must be between 0 and 1, not {test_size}")
     train, test = train_test_split(frame, test_size=test_size, random_state=random_state)
-    return train, test
+    return cast(pd.DataFrame, train), cast(pd.DataFrame, test)  # a frame in, frames out

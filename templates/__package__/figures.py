@@ -19,7 +19,7 @@ from .config import ConfigError
 
 def predicted_vs_actual(figure: Figure, actual: np.ndarray, predicted: np.ndarray) -> None:
     """Points on the diagonal are perfect predictions; a tilt shows bias at the extremes."""
-    axes = figure.subplots()
+    axes = figure.subplots(squeeze=False)[0, 0]
     axes.scatter(actual, predicted, s=14, alpha=0.7)
     low = float(min(actual.min(), predicted.min()))
     high = float(max(actual.max(), predicted.max()))

@@ -30,7 +30,8 @@ def import_mlflow() -> ModuleType | None:
     """The mlflow module, or None with one warning per process when it is not installed."""
     global _warned_missing
     try:
-        import mlflow
+        # Optional: a machine without it runs untracked, as below.
+        import mlflow  # pyright: ignore[reportMissingImports]
     except ImportError:
         if not _warned_missing:
             _warned_missing = True
@@ -45,18 +46,6 @@ def import_mlflow() -> ModuleType | None:
 def tracking_uri(root: Path) -> str:
     """Where runs go: ``MLFLOW_TRACKING_URI``, else ``mlruns/`` under the project root."""
     return os.environ.get("MLFLOW_TRACKING_URI") or (root / "mlruns").resolve().as_uri()
-
-
-def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested settings as dotted names (``model.params.alpha``), MLflow's flat param shape."""
-    flat: dict[str, str] = {}
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-    return flat
 
 
 class Run:
@@ -94,8 +83,9 @@ class Run:
     def log_params(self, params: Mapping[str, str]) -> None:
         self._call("log_params", dict(params))
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        self._call("log_metrics", dict(metrics))
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        """Logs metrics, as one point of a curve per ``step`` (an epoch) when given."""
+        self._call("log_metrics", dict(metrics), step=step)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self._call("set_tags", dict(tags))
@@ -150,14 +140,17 @@ def _open(config: Config, continue_from: Path | None) -> Run:
 
 
 @contextmanager
-def start_run(config: Config, continue_from: Path | None = None) -> Iterator[Run]:
+def start_run(
+    config: Config, continue_from: Path | None = None, enabled: bool = True
+) -> Iterator[Run]:
     """An MLflow run for one step, ended as FINISHED, or FAILED when the step raises.
 
     ``continue_from`` is a run file written by :func:`record` in an earlier
     step: evaluation continues the training's run, so that one run holds the
-    params, the model, the metrics and the figures.
+    params, the model, the metrics and the figures. ``enabled=False`` gives
+    the inactive run, for processes that must not track (all but one of many).
     """
-    run = _open(config, continue_from)
+    run = _open(config, continue_from) if enabled else Run()
     try:
         yield run
     except BaseException:

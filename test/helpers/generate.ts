@@ -103,3 +103,10 @@ export const presets: Record<string, Record<string, unknown>> = {
   gpu: { compute: 'gpu', projectName: 'vision-lab', packageName: 'vision' },
   minimal: { dvc: false, precommit: false, ci: false, devcontainer: false, git: false, license: 'none' },
 };
+
+/** The PyTorch variant with each compute choice, one of them with every optional part off. */
+export const torchPresets: Record<string, Record<string, unknown>> = {
+  'pytorch-auto': { framework: 'pytorch' },
+  'pytorch-cpu': { framework: 'pytorch', compute: 'cpu', dvc: false, precommit: false, ci: false, devcontainer: false, license: 'none' },
+  'pytorch-gpu': { framework: 'pytorch', compute: 'gpu', cudaVersion: '12.6', projectName: 'vision-lab', packageName: 'vision' },
+};
