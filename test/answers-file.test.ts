@@ -105,7 +105,7 @@ describe('answers files', () => {
     const dir = tempDir();
     execFileSync('mkfifo', [join(dir, 'fifo.yml')]);
     await expect(readAnswersFile(join(dir, 'fifo.yml'))).rejects.toThrow(`Cannot read the answers file ${join(dir, 'fifo.yml')}: it is a named pipe (FIFO), not a file.`);
-    await expect(readAnswersFile('/dev/null')).rejects.toThrow('Cannot read the answers file /dev/null: it is a device, not a file.');
+    await expect(readAnswersFile('/dev/null')).rejects.toThrow('Cannot read the answers file /dev/null: it is a character device, not a file.');
     writeFileSync(join(dir, 'latin1.yml'), Buffer.from('projectName: x\ndescription: caf\xe9\n', 'latin1'));
     await expect(readAnswersFile(join(dir, 'latin1.yml'))).rejects.toThrow(/it is not UTF-8 text \(byte 32, line 2, is 0xe9\)/);
   });

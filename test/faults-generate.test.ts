@@ -182,7 +182,7 @@ describe.concurrent('hostile answers files', () => {
     const cwd = tempDir();
     const result = await runCli(['--answers', device, '--yes'], { cwd, timeoutMs: 30_000 });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^Cannot read the answers file ${device}: it is (a device|a named pipe \\(FIFO\\)|a socket), not a file\\.\\n$`));
+    expect(result.stderr).toMatch(new RegExp(`^Cannot read the answers file ${device}: it is (a character device|a block device|a named pipe \\(FIFO\\)|a socket), not a file\\.\\n$`));
     expect(readdirSync(cwd)).toEqual([]);
   });
 });
@@ -200,7 +200,7 @@ describe.concurrent('special files and links in a --force target', () => {
   it.each([
     ['a FIFO', 'Makefile', mkfifo, 'a named pipe (FIFO)'],
     ['a socket', 'README.md', mksocket, 'a socket'],
-    ...(canMknod() ? [['a device', '.gitignore', (path: string) => execFileSync('mknod', [path, 'c', '1', '5']), 'a device'] as const] : []),
+    ...(canMknod() ? [['a device', '.gitignore', (path: string) => execFileSync('mknod', [path, 'c', '1', '5']), 'a character device'] as const] : []),
   ])('%s at a generated path (%s): exit 2 naming it, untouched', async (_what, path, make, kind) => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'p'));

@@ -8,7 +8,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/shared/errors.js';
+import { ExitCode, UsageError } from '../src/shared/errors.js';
 import { clip, describeValue, quote } from '../src/shared/excerpt.js';
 import { invalidUtf8Offset, readTextFile } from '../src/shared/text-file.js';
 import { tempDir } from './helpers/generate.js';
@@ -42,7 +42,7 @@ describe('readTextFile', () => {
   it('refuses a FIFO at once, without opening it for reading (which would wait for a writer)', () => {
     const fifo = join(tempDir(), 'answers.yml');
     execFileSync('mkfifo', [fifo]);
-    expect(() => readTextFile(fifo, 'the answers file')).toThrow(new UsageError(`Cannot read the answers file ${fifo}: it is a named pipe (FIFO), not a file.`));
+    expect(() => readTextFile(fifo, 'the answers file')).toThrow(expect.objectContaining({ exitCode: ExitCode.usage, message: `Cannot read the answers file ${fifo}: it is a named pipe (FIFO), not a file.` }));
   });
 
   it('refuses a socket and a folder, naming each', async () => {
@@ -60,13 +60,13 @@ describe('readTextFile', () => {
   });
 
   it.each(['/dev/zero', '/dev/null', '/dev/urandom'])('refuses the device %s without reading it', (device) => {
-    expect(() => readTextFile(device)).toThrow(`Cannot read ${device}: it is a device, not a file.`);
+    expect(() => readTextFile(device)).toThrow(`Cannot read ${device}: it is a character device, not a file.`);
   });
 
   it.skipIf(!canMknod())('refuses a device node made where a file was expected', () => {
     const node = join(tempDir(), '.yo-rc.json');
     execFileSync('mknod', [node, 'c', '1', '5']); // the kernel's /dev/zero
-    expect(() => readTextFile(node)).toThrow(/it is a device, not a file/);
+    expect(() => readTextFile(node)).toThrow(/it is a character device, not a file/);
   });
 
   it.each([

@@ -113,7 +113,7 @@ describe('update: a .env that is not a plain file of the user\'s is named and le
         expect(readFileSync(target, 'utf8')).toBe('JUPYTER_HOST_PORT=8888\n');
       };
     }],
-    ['a FIFO (named pipe)', (dir: string) => {
+    ['a named pipe (FIFO)', (dir: string) => {
       execFileSync('mkfifo', [join(dir, '.env')]);
       return () => expect(lstatSync(join(dir, '.env')).isFIFO()).toBe(true);
     }],

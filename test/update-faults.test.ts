@@ -46,8 +46,8 @@ describe('update and check: bad arguments', () => {
 
 describe('update and check: a .yo-rc.json that is not a file', () => {
   it.each([
-    ['a FIFO', 'a FIFO (named pipe)', (rc: string) => execFileSync('mkfifo', [rc])],
-    ['a link to a FIFO', 'a FIFO (named pipe)', (rc: string) => {
+    ['a FIFO', 'a named pipe (FIFO)', (rc: string) => execFileSync('mkfifo', [rc])],
+    ['a link to a FIFO', 'a named pipe (FIFO)', (rc: string) => {
       const fifo = join(tempDir(), 'fifo');
       execFileSync('mkfifo', [fifo]);
       symlinkSync(fifo, rc);
@@ -62,7 +62,7 @@ describe('update and check: a .yo-rc.json that is not a file', () => {
     for (const command of ['update', 'check']) {
       const result = await run([command], dir, { timeoutMs: 30_000 });
       expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr).toContain(`${rc} is ${what}, not the project's JSON file.`);
+      expect(result.stderr).toContain(`Cannot read ${rc}: it is ${what}, not a file.`);
       oneClearError(result.stderr);
     }
   });

@@ -8,7 +8,8 @@ import { defaultAnswers } from '../src/generate/answers.js';
 import { replaceStoredEntry, storedConfig } from '../src/generate/stored.js';
 import { planUpdate, untrackedWrites, type DiskKind, type Tree } from '../src/update/plan.js';
 import { describeOutcome } from '../src/update/report.js';
-import { changedValues, planDotenv, unquote } from '../src/update/dotenv.js';
+import { changedValues, planDotenv } from '../src/update/dotenv.js';
+import { unquote } from '../src/shared/dotenv.js';
 import { compareVersions, isVersion } from '../src/update/version-order.js';
 
 // An oid ending in x is an executable, in l a symbolic link, in s a submodule.

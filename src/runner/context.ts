@@ -8,7 +8,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pack as tarPack } from 'tar-stream';
 import { createMatcher, type IgnoreMatcher } from './dockerignore.js';
-import { readRegularFile } from './regular-file.js';
+import { readTextFile } from '../shared/text-file.js';
 
 export interface ContextFile {
   path: string;
@@ -16,7 +16,7 @@ export interface ContextFile {
 }
 
 function readIgnore(root: string): IgnoreMatcher {
-  return createMatcher(readRegularFile(join(root, '.dockerignore')) ?? '');
+  return createMatcher(readTextFile(join(root, '.dockerignore')) ?? '');
 }
 
 /** The paths that go into the context, in a stable order. */

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
-import { kindOf, NotRegularFileError, readRegularFile } from './regular-file.js';
+import { describeFileKind, NotAFileError, readTextFile } from '../shared/text-file.js';
 
 export interface DotenvValues {
   token: string;
@@ -69,7 +69,7 @@ function present(target: string): boolean {
       throw new UsageError(`${target} is a symbolic link to ${readlinkSync(target)}, ${why}. ml-project never writes through a link: create the file it points to, or remove the link.`);
     }
   }
-  if (!stats.isFile()) throw new NotRegularFileError(target, kindOf(stats));
+  if (!stats.isFile()) throw new NotAFileError(target, describeFileKind(stats));
   return true;
 }
 
@@ -82,7 +82,7 @@ function present(target: string): boolean {
 export function ensureDotenv(root: string, ids: { uid: number; gid: number }, token: string = newToken()): 'created' | 'exists' {
   const target = join(root, '.env');
   if (present(target)) return 'exists';
-  const example = readRegularFile(join(root, '.env.example'));
+  const example = readTextFile(join(root, '.env.example'));
   const temp = join(root, `.env.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   writeFileSync(temp, dotenvText(example, { token, ...ids }), { mode: 0o600, flag: 'wx' });
   try {

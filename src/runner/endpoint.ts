@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
-import { NotRegularFileError, readRegularFile } from './regular-file.js';
+import { NotAFileError, readTextFile } from '../shared/text-file.js';
 
 export type Endpoint =
   | { kind: 'unix'; socketPath: string; source: string }
@@ -62,10 +62,10 @@ export function parseHost(value: string, source: string, env: EndpointEnv = {}):
 /** A docker CLI settings file; unreadable or broken counts as absent, as for the docker CLI's defaults, but a FIFO or device is refused rather than waited on. */
 function readJson(path: string): unknown {
   try {
-    const text = readRegularFile(path);
+    const text = readTextFile(path);
     return text === undefined ? undefined : JSON.parse(text);
   } catch (error) {
-    if (error instanceof NotRegularFileError) throw error;
+    if (error instanceof NotAFileError) throw error;
     return undefined;
   }
 }

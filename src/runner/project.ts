@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseDotenv } from '../shared/dotenv.js';
 import { UsageError } from '../shared/errors.js';
 import { projectFileIn, readProjectFile, STORE_KEY } from '../shared/project-file.js';
-import { readRegularFile } from './regular-file.js';
+import { readTextFile } from '../shared/text-file.js';
 
 export interface PortSetting {
   service: 'jupyter' | 'mlflow';
@@ -43,21 +44,6 @@ export function findRoot(start: string): string | undefined {
   }
 }
 
-/** A dotenv file as compose reads it: KEY=value, optional `export`, quotes stripped, `#` comments. */
-export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
-    if (!m) continue;
-    let value = m[2]!.trim();
-    if (/^'.*'$/s.test(value)) value = value.slice(1, -1);
-    else if (/^".*"$/s.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\(["\\$])/g, '$1');
-    else value = value.replace(/\s+#.*$/, '');
-    out[m[1]!] = value;
-  }
-  return out;
-}
-
 function portFrom(value: unknown, where: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : /^\d+$/.test(String(value)) ? Number(value) : NaN;
@@ -85,7 +71,7 @@ export function resolvePorts(env: NodeJS.ProcessEnv, dotenv: Record<string, stri
 export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
   const answers = readProjectFile(projectFileIn(root))?.entry?.answers ?? {};
   // No .env: compose and the runner fall back to the answers and defaults.
-  const dotenv = parseDotenv(readRegularFile(join(root, '.env')) ?? '');
+  const dotenv = parseDotenv(readTextFile(join(root, '.env')) ?? '');
   const compute = answers.compute === 'cpu' || answers.compute === 'gpu' ? answers.compute : 'auto';
   return {
     root,

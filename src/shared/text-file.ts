@@ -12,14 +12,21 @@ import { UsageError } from './errors.js';
 /** Larger than any answers file or .yo-rc.json a person writes; a bound on what is read into memory. */
 export const MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024;
 
-/** What a path is, in words, when it is not a regular file. */
-export function specialFileKind(info: Stats): string | undefined {
-  if (info.isFile()) return undefined;
+/** What a path is, in words: "a file", "a named pipe (FIFO)", "a symbolic link" (from lstat)... */
+export function describeFileKind(info: Stats): string {
+  if (info.isFile()) return 'a file';
   if (info.isDirectory()) return 'a folder';
+  if (info.isSymbolicLink()) return 'a symbolic link';
   if (info.isFIFO()) return 'a named pipe (FIFO)';
   if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
   return 'not a regular file';
+}
+
+/** What a path is, in words, when it is not a regular file; undefined for one. */
+export function specialFileKind(info: Stats): string | undefined {
+  return info.isFile() ? undefined : describeFileKind(info);
 }
 
 const reasons: Record<string, string> = {
@@ -29,6 +36,17 @@ const reasons: Record<string, string> = {
   ENAMETOOLONG: 'the path is too long',
   EIO: 'an input/output error',
 };
+
+/** A FIFO, socket, device or folder where a file is read: refused, never waited on. */
+export class NotAFileError extends UsageError {
+  constructor(
+    readonly path: string,
+    readonly kind: string,
+    what?: string,
+  ) {
+    super(`Cannot read ${what ? `${what} ` : ''}${path}: it is ${kind}, not a file.`);
+  }
+}
 
 /** "Cannot read the answers file a.yml: ..." or "Cannot read /x/.yo-rc.json: ...". */
 function cannotRead(path: string, what: string | undefined, why: string): UsageError {
@@ -76,7 +94,7 @@ export function readTextFile(path: string, what?: string): string | undefined {
     throw cannotRead(path, what, reasons[code] ?? code);
   }
   const kind = specialFileKind(info);
-  if (kind) throw cannotRead(path, what, `it is ${kind}, not a file`);
+  if (kind) throw new NotAFileError(path, kind, what);
   let bytes: Buffer;
   let fd: number | undefined;
   try {
@@ -84,7 +102,7 @@ export function readTextFile(path: string, what?: string): string | undefined {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     const opened = fstatSync(fd);
     const now = specialFileKind(opened);
-    if (now) throw cannotRead(path, what, `it is ${now}, not a file`);
+    if (now) throw new NotAFileError(path, now, what);
     if (opened.size > MAX_TEXT_FILE_BYTES) {
       throw cannotRead(path, what, `it is ${opened.size} bytes, more than the ${MAX_TEXT_FILE_BYTES / 1024 / 1024} MB read at most`);
     }

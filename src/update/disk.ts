@@ -9,18 +9,6 @@ import { chmod, lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Disk, DiskKind } from './plan.js';
 
-/** "a FIFO (named pipe)", "a symbolic link"...: what a path is, for messages. */
-export function describeKind(stats: Stats): string {
-  if (stats.isFile()) return 'a file';
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isSymbolicLink()) return 'a symbolic link';
-  if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
-
 function kindOf(stats: Stats): DiskKind {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'folder';

@@ -7,7 +7,8 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeKind, replaceFile } from './disk.js';
+import { describeFileKind } from '../shared/text-file.js';
+import { replaceFile } from './disk.js';
 import { planDotenv, type Change, type DotenvPlan } from './dotenv.js';
 
 export const DOTENV = '.env';
@@ -23,7 +24,7 @@ export async function readDotenv(projectDir: string, tracked: boolean): Promise<
   const stats = await lstat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
   if (stats === undefined) return { state: 'absent' };
   if (stats instanceof Error) return { state: 'left', why: `cannot be read (${(stats as NodeJS.ErrnoException).code ?? stats.message})` };
-  if (!stats.isFile()) return { state: 'left', why: `is ${describeKind(stats)}` };
+  if (!stats.isFile()) return { state: 'left', why: `is ${describeFileKind(stats)}` };
   if (tracked) return { state: 'left', why: 'is tracked by git' };
   return { state: 'file', bytes: (await readFile(path)).toString('latin1'), mode: stats.mode & 0o7777 };
 }

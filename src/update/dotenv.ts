@@ -7,6 +7,7 @@
  * gets the new one. Pure; text is handled as bytes (latin1 strings), so that
  * every other byte of the file stays as it was.
  */
+import { dotenvLines as lines, parseDotenvLine as parseLine, unquote } from '../shared/dotenv.js';
 
 /** A key's value before and after the update, as `.env.example` writes it (quotes included). */
 export interface Change {
@@ -23,31 +24,6 @@ export interface DotenvPlan {
   /** Keys the user set to something else: left alone, `from` is the user's value. */
   byHand: Change[];
 }
-
-interface Line {
-  head: string;
-  key: string;
-  raw: string;
-  tail: string;
-}
-
-// KEY=value, as compose reads it: `export ` allowed, a value quoted or not, a comment after blanks.
-const LINE = /^(\s*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*)('[^'\r\n]*'|"(?:[^"\\\r\n]|\\.)*"|[^\r\n]*?)((?:[ \t]+#[^\r\n]*)?[ \t]*\r?\n?)$/;
-
-function parseLine(line: string): Line | undefined {
-  const match = LINE.exec(line);
-  return match ? { head: match[1]!, key: match[2]!, raw: match[3]!, tail: match[4]! } : undefined;
-}
-
-/** What a raw value means: quotes removed, a double-quoted one unescaped. */
-export function unquote(raw: string): string {
-  if (/^'.*'$/s.test(raw)) return raw.slice(1, -1);
-  if (/^".*"$/s.test(raw)) return raw.slice(1, -1).replace(/\\n/g, '\n').replace(/\\(["\\$])/g, '$1');
-  return raw;
-}
-
-/** Lines with their endings, so that joining them gives the text back. */
-const lines = (text: string): string[] => text.split(/(?<=\n)/);
 
 function values(text: string): Map<string, string> {
   const found = new Map<string, string>();

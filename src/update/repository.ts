@@ -8,8 +8,7 @@ import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { readStoredConfig, type StoredConfig } from '../generate/stored.js';
-import { PROJECT_FILE, STORE_KEY } from '../shared/project-file.js';
-import { describeKind } from './disk.js';
+import { STORE_KEY } from '../shared/project-file.js';
 import { Git, GitCommandError } from './git-exec.js';
 import { listed } from './report.js';
 import { isVersion } from './version-order.js';
@@ -28,18 +27,6 @@ export function recordedVersion(project: Project): string | undefined {
   return version;
 }
 
-/** Refuses a .yo-rc.json that is not a file: reading a FIFO or a device would never end. */
-async function refuseSpecialProjectFile(dir: string): Promise<void> {
-  const path = join(dir, PROJECT_FILE);
-  const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-    throw new UsageError(`${path} cannot be read (${error.code ?? error.message}). Fix or remove it.`);
-  });
-  if (stats && !stats.isFile()) {
-    throw new UsageError(`${path} is ${describeKind(stats)}, not the project's JSON file. Replace it with the file (or remove it).`);
-  }
-}
-
 /** The nearest folder at or above `start` whose .yo-rc.json has a create-ml-project entry. */
 export async function findProject(start: string): Promise<Project> {
   let dir = await realpath(start).catch(() => {
@@ -47,7 +34,7 @@ export async function findProject(start: string): Promise<Project> {
   });
   if (!(await stat(dir)).isDirectory()) throw new UsageError(`${start} is not a folder: name the project's folder (or run the command inside it).`);
   for (;;) {
-    await refuseSpecialProjectFile(dir);
+    // The shared reader refuses a .yo-rc.json that is a FIFO, device or folder: reading one would never end.
     const stored = await readStoredConfig(dir);
     if (stored) return { dir, stored };
     const parent = dirname(dir);

@@ -2,7 +2,8 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { checkPort } from '../../src/runner/ports.js';
-import { parseDotenv, resolvePorts } from '../../src/runner/project.js';
+import { parseDotenv } from '../../src/shared/dotenv.js';
+import { resolvePorts } from '../../src/runner/project.js';
 
 function listen(host: string): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {

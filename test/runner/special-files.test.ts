@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { ensureDotenv } from '../../src/runner/dotenv-file.js';
 import { loadProject } from '../../src/runner/project.js';
-import { readRegularFile } from '../../src/runner/regular-file.js';
+import { readTextFile } from '../../src/shared/text-file.js';
 import { fakePath, makeProject, tempDir } from '../fakes/project.js';
 import { runnerEnv, runRunner } from './helpers.js';
 
@@ -45,13 +45,13 @@ async function place(path: string, kind: Special): Promise<string> {
 }
 
 const kinds: Special[] = ['fifo', 'socket', 'character device', 'folder'];
-const refusal = (path: string, kind: string) => `${path} is ${kind}, not a regular file: ml-project only reads settings from a regular file. Replace it with one, or remove it.`;
+const refusal = (path: string, kind: string) => `Cannot read ${path}: it is ${kind}, not a file.`;
 
-describe('readRegularFile', () => {
+describe('readTextFile', () => {
   it.each(kinds)('refuses a %s at once, naming it (exit 2)', async (kind) => {
     const path = join(tempDir('mlp-special-'), 'settings');
     const shown = await place(path, kind);
-    expect(() => readRegularFile(path)).toThrow(expect.objectContaining({ exitCode: ExitCode.usage, message: refusal(path, shown) }));
+    expect(() => readTextFile(path)).toThrow(expect.objectContaining({ exitCode: ExitCode.usage, message: refusal(path, shown) }));
   });
 
   it('reads a regular file, and a link to one; nothing there (or a link to nothing) is undefined', () => {
@@ -59,10 +59,10 @@ describe('readRegularFile', () => {
     writeFileSync(join(dir, 'a'), 'A=1\n');
     symlinkSync('a', join(dir, 'to-a'));
     symlinkSync('missing', join(dir, 'to-nothing'));
-    expect(readRegularFile(join(dir, 'a'))).toBe('A=1\n');
-    expect(readRegularFile(join(dir, 'to-a'))).toBe('A=1\n');
-    expect(readRegularFile(join(dir, 'none'))).toBeUndefined();
-    expect(readRegularFile(join(dir, 'to-nothing'))).toBeUndefined();
+    expect(readTextFile(join(dir, 'a'))).toBe('A=1\n');
+    expect(readTextFile(join(dir, 'to-a'))).toBe('A=1\n');
+    expect(readTextFile(join(dir, 'none'))).toBeUndefined();
+    expect(readTextFile(join(dir, 'to-nothing'))).toBeUndefined();
   });
 });
 
