@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunResult } from './helpers/generate.js';
 import { packageCopy } from './helpers/package-copy.js';
-import { tree } from './helpers/tree.js';
+import { canMknod, tree } from './helpers/tree.js';
 
 const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
 
@@ -187,14 +187,6 @@ describe.concurrent('hostile answers files', () => {
   });
 });
 
-function canMknod(): boolean {
-  try {
-    execFileSync('mknod', [join(tempDir(), 'probe'), 'c', '1', '3'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false; // mknod needs root; CI runs as root, a developer may not
-  }
-}
 
 describe.concurrent('special files and links in a --force target', () => {
   it.each([

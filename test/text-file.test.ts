@@ -12,15 +12,8 @@ import { ExitCode, UsageError } from '../src/shared/errors.js';
 import { clip, describeValue, quote } from '../src/shared/excerpt.js';
 import { invalidUtf8Offset, readTextFile } from '../src/shared/text-file.js';
 import { tempDir } from './helpers/generate.js';
+import { canMknod } from './helpers/tree.js';
 
-function canMknod(): boolean {
-  try {
-    execFileSync('mknod', [join(tempDir(), 'probe'), 'c', '1', '3'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false; // mknod needs root; CI runs as root, a developer may not
-  }
-}
 
 describe('readTextFile', () => {
   it('reads a regular file and one behind a symbolic link; nothing there is undefined', () => {

@@ -2,19 +2,15 @@
  * Running the built CLI as a user would: a child process, in a temporary
  * folder, with git isolated from the developer's own configuration.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runProcess, type ProcessResult } from './process.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const binPath = join(repoRoot, 'bin', 'create-ml-project.js');
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ProcessResult;
 
 export interface RunOptions {
   cwd?: string;
@@ -54,25 +50,7 @@ export function isolatedGitEnv(home = tempDir('cmp-home-'), identity = true): No
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...isolatedGitEnv(), ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [options.bin ?? binPath, ...args], {
-      cwd: options.cwd ?? tempDir(),
-      env,
-      stdio: 'pipe',
-      detached: options.detached,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  return runProcess(process.execPath, [options.bin ?? binPath, ...args], { ...options, cwd: options.cwd ?? tempDir(), env });
 }
 
 export interface GenerateOptions extends RunOptions {

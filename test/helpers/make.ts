@@ -4,11 +4,12 @@
  * would read leaks in. Asynchronous, so that a server in the test process (a
  * loopback registry) can answer while make runs.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot, tempDir, type RunResult } from './generate.js';
+import { runProcess } from './process.js';
 
 /** Variables a developer's shell might hold that the Makefile, compose, docker or npm would read. */
 const leaking = [
@@ -45,19 +46,7 @@ export function makeEnv(env: Env = {}): NodeJS.ProcessEnv {
 
 /** Runs `make --no-print-directory ARGS` in `dir`; never throws on a non-zero exit. */
 export function runMake(dir: string, args: readonly string[], env: Env = {}, timeoutMs = 120_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('make', ['--no-print-directory', ...args], { cwd: dir, env: makeEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
+  return runProcess('make', ['--no-print-directory', ...args], { cwd: dir, env: makeEnv(env), timeoutMs });
 }
 
 /** A loopback port nothing listens on (it was free a moment ago): a registry or engine that is down. */

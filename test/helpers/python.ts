@@ -2,34 +2,18 @@
  * Debian's python3 and the generated project's code, run as its users run
  * them: a child process in the project folder, no tracking server.
  */
-import { spawn } from 'node:child_process';
+import { runProcess, type ProcessResult } from './process.js';
 
 export const python = '/usr/bin/python3';
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = ProcessResult;
 
 /** Runs Debian's python3 (or `command`) in `cwd` with no tracking server configured; never throws on a non-zero exit. */
 export function runPython(args: readonly string[], cwd: string, timeoutMs = 120_000, command = python): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, MPLBACKEND: 'Agg', PYTHONDONTWRITEBYTECODE: '1' };
   delete env.MLFLOW_TRACKING_URI;
   delete env.PYTHONPATH;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+  return runProcess(command, args, { cwd, env, timeoutMs });
 }
 
 /** Runs the notebook's code cells in order from notebooks/, as Jupyter would (no kernel needed). */

@@ -1,5 +1,7 @@
 /** A folder's state, to compare before and after a run: "untouched" means equal. */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -20,4 +22,14 @@ export function tree(dir: string): Record<string, string> {
     out[path.slice(dir.length + 1)] = `${what} mode=${info.mode.toString(8)} ino=${info.ino} nlink=${info.nlink}`;
   }
   return out;
+}
+
+/** Whether this process may make device nodes (mknod needs root: CI runs as root, a developer may not). */
+export function canMknod(): boolean {
+  try {
+    execFileSync('mknod', [join(mkdtempSync(join(tmpdir(), 'cmp-mknod-')), 'probe'), 'c', '1', '3'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
