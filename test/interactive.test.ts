@@ -104,7 +104,7 @@ describe('interactive run', () => {
     ['a yes/no question', ['my-project', '--answers', 'a.yml'], [] as Step[], 'DVC'],
   ])('Ctrl-D (end of input) at %s: exit 130 like Ctrl-C, nothing written', (_what, args, before, last) => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'a.yml'), 'packageName: p\ndescription: d\nauthorName: A\nauthorEmail: ""\npythonVersion: "3.12"\ncompute: cpu\njupyterPort: 9000\nmlflowPort: 9001\nlicense: MIT\n');
+    writeFileSync(join(cwd, 'a.yml'), 'packageName: p\ndescription: d\nauthorName: A\nauthorEmail: ""\npythonVersion: "3.12"\nframework: sklearn\ncompute: cpu\njupyterPort: 9000\nmlflowPort: 9001\nlicense: MIT\n');
     const result = runOnPty(args, [...before, { expect: last, send: ctrlD }], cwd);
     expect(result.failed_step, result.transcript).toBeNull();
     expect(result.code).toBe(130);
@@ -161,6 +161,7 @@ describe('interactive run', () => {
       { expect: 'Author name', send: enter },
       { expect: 'Author email', send: enter },
       { expect: 'Python version', send: enter },
+      { expect: 'Model framework', send: enter },
       { expect: 'CPU and GPU images', send: enter },
       { expect: 'CUDA version', send: enter },
       { expect: 'Jupyter port.*\\(8888\\)', send: `${backspace}${backspace}${enter}` },
@@ -183,7 +184,7 @@ describe('interactive run', () => {
   it('at a prompt, names another answer the way it was given: a flag, or the words of its prompt', () => {
     const cwd = tempDir();
     const fromFlag = runOnPty(['p', '--jupyter-port', '9000', '--no-git'], [
-      ...['Python package name', 'Short description', 'Author name', 'Author email', 'Python version', 'CPU and GPU images', 'CUDA version'].map((expect) => ({ expect, send: keys.enter })),
+      ...['Python package name', 'Short description', 'Author name', 'Author email', 'Python version', 'Model framework', 'CPU and GPU images', 'CUDA version'].map((expect) => ({ expect, send: keys.enter })),
       { expect: 'MLflow port', send: `${keys.clearLine}9000${keys.enter}` },
       { expect: 'same port as --jupyter-port', send: keys.ctrlC },
     ], cwd);
