@@ -58,7 +58,7 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): stri
     ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
   ];
 }
-const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', 'dvc.yaml', 'LICENSE'];
+const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', '.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.yaml', 'params.yaml', 'LICENSE'];
 
 const expectedFiles: Record<string, string[]> = {
   defaults: [...common('my_project'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],

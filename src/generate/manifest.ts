@@ -23,7 +23,7 @@ export const optionalParts: readonly OptionalPart[] = [
   { paths: ['docker/Dockerfile.gpu'], when: hasGpuImage },
   { paths: ['docker-compose.gpu.yml'], when: (a) => a.compute === 'auto' },
   { paths: ['LICENSE'], when: (a) => a.license !== 'none' },
-  { paths: ['dvc.yaml', '.dvcignore', '.dvc/'], when: (a) => a.dvc },
+  { paths: ['dvc.yaml', 'params.yaml', '.dvcignore', '.dvc/'], when: (a) => a.dvc },
   { paths: ['.pre-commit-config.yaml'], when: (a) => a.precommit },
   { paths: ['.github/'], when: (a) => a.ci },
   { paths: ['.devcontainer/'], when: (a) => a.devcontainer },
