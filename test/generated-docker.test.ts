@@ -642,11 +642,13 @@ describe('shell scripts', () => {
       'groupadd --gid 1000 ml',
       'useradd --uid 1000 --gid ml --home-dir /home/ml --create-home --shell /bin/bash ml',
       'mkdir -p /workspace',
+      'chown 1000:1000 /workspace',
     ]);
     // macOS: GID 20 (staff there) is dialout in Debian.
     expect(simulate(501, 20, base, users)).toEqual([
       'useradd --uid 501 --gid dialout --home-dir /home/ml --create-home --shell /bin/bash ml',
       'mkdir -p /workspace',
+      'chown 501:20 /workspace',
     ]);
     // Ubuntu 24.04 (the CUDA images) has ubuntu:1000:1000.
     expect(simulate(1000, 1000, `${base}ubuntu:x:1000:\n`, `${users}ubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n`)).toEqual([
@@ -654,6 +656,7 @@ describe('shell scripts', () => {
       'mkdir -p /home/ubuntu',
       'chown 1000:1000 /home/ubuntu',
       'mkdir -p /workspace',
+      'chown 1000:1000 /workspace',
     ]);
     // A system user whose home is not under /home gets one there.
     expect(simulate(33, 33, `${base}www-data:x:33:\n`, `${users}www-data:x:33:33::/var/www:/usr/sbin/nologin\n`)).toEqual([
@@ -662,9 +665,10 @@ describe('shell scripts', () => {
       'mkdir -p /home/ml',
       'chown 33:33 /home/ml',
       'mkdir -p /workspace',
+      'chown 33:33 /workspace',
     ]);
     // root on the host: the containers run as root.
-    expect(simulate(0, 0, base, users)).toEqual(['mkdir -p /workspace']);
+    expect(simulate(0, 0, base, users)).toEqual(['mkdir -p /workspace', 'chown 0:0 /workspace']);
   });
 });
 
@@ -696,9 +700,11 @@ describe('Dockerfiles', () => {
         expect(lines).toContain('COPY --from=python /usr/local /usr/local');
       }
       const index = (re: RegExp) => lines.findIndex((l) => re.test(l));
-      const requirements = index(/^COPY requirements\*\.txt /);
+      const requirements = index(/^COPY requirements\* docker\/lock\.py \/tmp\/requirements\/$/);
       const pip = index(/^RUN .*pip install -r /);
-      const source = index(/^COPY \. \/workspace$/);
+      // Owned by the user as it is copied: no chown -R storing the project a second time.
+      const source = index(/^COPY --chown=\$\{USER_UID\}:\$\{USER_GID\} \. \/workspace$/);
+      expect(text).not.toMatch(/chown -R/);
       expect(requirements).toBeGreaterThan(0);
       expect(pip).toBeGreaterThan(requirements);
       expect(source).toBeGreaterThan(pip);

@@ -52,7 +52,7 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): stri
     'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
     ...family.examples.map((f) => `configs/examples/${f}`),
     'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',
-    'docker-compose.yml', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
+    'docker-compose.yml', 'docker/lock.py', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
     'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements.txt',
     ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'tracking.py', 'train.py', ...family.modules].map((f) => `${pkg}/${f}`),
     ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
