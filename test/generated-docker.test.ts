@@ -22,7 +22,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'lock', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
