@@ -7,12 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cudaImages, pythonImages, tools } from '../src/shared/versions.js';
 import { sh } from '../src/shared/escape.js';
 import { generateProject, presets, repoRoot, tempDir } from './helpers/generate.js';
+import { runProcess } from './helpers/process.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s $$PYTHONPATH`,
@@ -67,6 +69,8 @@ function copyOf(preset: string): string {
 
 interface ComposeService {
   image: string;
+  healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
+  depends_on?: Record<string, { condition: string }>;
   build: { context: string; dockerfile: string; args: Record<string, string>; labels: Record<string, string> };
   command: string[];
   environment?: Record<string, string>;
@@ -128,6 +132,43 @@ describe('docker-compose files', () => {
     const devices = (name: string) => services[name]!.deploy?.resources.reservations.devices ?? null;
     const gpu = answers.compute === 'gpu' ? allGpus : null;
     expect({ bash: devices('bash-executor'), jupyter: devices('jupyter'), mlflow: devices('mlflow') }).toEqual({ bash: gpu, jupyter: gpu, mlflow: null });
+  });
+
+  it.each(Object.keys(presets))('%s: docker-compose config shows the healthchecks of jupyter and mlflow, and jupyter waiting for mlflow to be healthy', (preset) => {
+    const { dir, answers } = projects[preset]!;
+    for (const files of answers.compute === 'auto' ? [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']] : [['docker-compose.yml']]) {
+      const services = composeConfig(dir, files);
+      const probe = ['CMD', 'python', '-c', 'import sys, urllib.request as r; r.urlopen(sys.argv[1], timeout=4)'];
+      const timing = { interval: '5s', timeout: '5s', retries: 5, start_period: '2m' };
+      expect(services.jupyter!.healthcheck, files.join(' ')).toEqual({ test: [...probe, 'http://127.0.0.1:8888/api'], ...timing });
+      expect(services.mlflow!.healthcheck, files.join(' ')).toEqual({ test: [...probe, 'http://127.0.0.1:5000/health'], ...timing });
+      expect(services.jupyter!.depends_on).toEqual({ mlflow: { condition: 'service_healthy' } });
+      // The shell starts whatever MLflow does: a broken tracking server never keeps you from running the tests.
+      expect(services['bash-executor']!.healthcheck).toBeUndefined();
+      expect(services['bash-executor']!.depends_on).toBeUndefined();
+      expect(services.mlflow!.depends_on).toBeUndefined();
+    }
+  });
+
+  it('the healthcheck probe passes when its URL answers 2xx, and fails when it errs, is refused, or hangs', async () => {
+    const source = parseYaml(readFileSync(join(projects.defaults!.dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { healthcheck: { test: string[] } }> };
+    const [, , flag, code] = source.services.mlflow!.healthcheck.test;
+    const server = createServer((req, res) => {
+      if (req.url === '/hang') return;
+      res.writeHead(req.url === '/ok' ? 200 : 500).end('x');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const probe = (path: string) => runProcess('/usr/bin/python3', [flag!, code!, `http://127.0.0.1:${port}${path}`], { timeoutMs: 30_000 });
+      expect((await probe('/ok')).code).toBe(0);
+      for (const path of ['/error', '/hang']) expect((await probe(path)).code, path).not.toBe(0);
+      const refused = await runProcess('/usr/bin/python3', [flag!, code!, 'http://127.0.0.1:9/health'], { timeoutMs: 30_000 });
+      expect(refused.code).not.toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it.each(Object.keys(presets))('%s: the host ports follow the environment and .env, the environment first', (preset) => {
