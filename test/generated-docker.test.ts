@@ -375,6 +375,24 @@ describe('Makefile', () => {
     expect(dry.stdout).toContain(`Building the ${kind} (docker/Dockerfile.${kind.toLowerCase()}) image`);
   });
 
+  it.each([
+    ['both healthy, mlflow after two checks', { mlflow: 'starting starting healthy', jupyter: 'healthy' }, 0, []],
+    ['no healthchecks (an older compose file): running is enough', { mlflow: 'running', jupyter: 'running' }, 0, []],
+    ['mlflow unhealthy', { mlflow: 'starting unhealthy', jupyter: 'healthy' }, 1, ['make create-container: mlflow is unhealthy after 1 s; its last log lines:', 'mlflow: its last words']],
+    ['jupyter stopped', { mlflow: 'healthy', jupyter: 'exited' }, 1, ['make create-container: jupyter is exited after 0 s; its last log lines:', 'jupyter: its last words']],
+  ] as const)('without the runner, create-container waits on the healthchecks (%s)', (_, states, code, said) => {
+    const { dir } = projects.defaults!;
+    const recipe = make(dir, ['-n', 'create-container']).stdout.split('\n').find((l) => l.startsWith('for service in mlflow jupyter'))!;
+    const bin = tempDir('cmp-health-');
+    // docker inspect answers each service's states in turn, the last one for good; compose knows ps -q and logs.
+    for (const [service, sequence] of Object.entries(states)) writeFileSync(join(bin, service), sequence.split(' ').join('\n') + '\n');
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nf="${bin}/$(echo "$4" | sed 's/^id-//')"\nhead -n 1 "$f"; [ "$(wc -l < "$f")" -gt 1 ] && sed -i 1d "$f"; exit 0\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'docker-compose'), '#!/bin/sh\ncase "$1" in ps) echo "id-$3" ;; logs) echo "$3: its last words" ;; esac\n', { mode: 0o755 });
+    const result = run('sh', ['-c', recipe], dir, { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.code, result.stderr).toBe(code);
+    expect(result.stderr.trim().split('\n').filter(Boolean)).toEqual(said);
+  });
+
   it('make .env writes a random token and your UID/GID once, readable by you only; compose reads it', () => {
     const dir = copyOf('defaults');
     const first = make(dir, ['.env']);
@@ -490,8 +508,9 @@ describe('Makefile with the ml-project runner', () => {
     const engine = expect.stringMatching(/^command -v docker >\/dev\/null 2>&1 \|\| .*docker info .*exit 3; fi$/);
     const running = expect.stringMatching(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| /);
     expect(lines('init').slice(-3)).toEqual([engine, "echo 'Building the CPU (docker/Dockerfile.cpu) image'", 'docker-compose build bash-executor']);
-    expect(lines('create-container').slice(-3, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans']);
-    expect(lines('start-container').slice(-3, -1)).toEqual([engine, 'docker-compose start']);
+    const waits = expect.stringMatching(/^for service in mlflow jupyter; do id=\$\(docker-compose ps -q \$service\);/);
+    expect(lines('create-container').slice(-4, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans', waits]);
+    expect(lines('start-container').slice(-4, -1)).toEqual([engine, 'docker-compose start', waits]);
     expect(lines('stop-container')).toEqual([engine, 'docker-compose stop']);
     expect(lines('clean-container')).toEqual([engine, 'docker-compose down --remove-orphans']);
     expect(lines('status')).toEqual([engine, 'docker-compose ps']);
