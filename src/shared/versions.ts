@@ -71,6 +71,8 @@ export const tools = {
   actionsCheckout: 'v5',
   actionsSetupPython: 'v6',
   actionsUploadArtifact: 'v4',
+  dockerSetupBuildx: 'v3',
+  dockerBuildPush: 'v6',
   /** The runner image of the generated CI workflow. */
   ciRunner: 'ubuntu-24.04',
   /** pip-compile, which `make lock` runs in a container to lock the image's packages with hashes. */
