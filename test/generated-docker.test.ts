@@ -393,6 +393,37 @@ describe('Makefile', () => {
     expect(result.stderr.trim().split('\n').filter(Boolean)).toEqual(said);
   });
 
+  it.each([
+    ['the nvidia runtime', nvidiaRuntimes, {}, 'gpu'],
+    ['no nvidia runtime', plainRuntimes, {}, 'cpu'],
+    ['no engine answering', null, {}, 'cpu'],
+    ['GPU=0 with the nvidia runtime', nvidiaRuntimes, { GPU: '0' }, 'cpu'],
+    ['GPU=1 without it', plainRuntimes, { GPU: '1' }, 'gpu'],
+  ] as const)('the devcontainer (compute auto) opens the image make would pick: %s gives the %s stack', (_, runtimes, env, kind) => {
+    const dir = copyOf('defaults');
+    const devcontainer = JSON.parse(readFileSync(join(dir, '.devcontainer/devcontainer.json'), 'utf8')) as { dockerComposeFile: string[]; initializeCommand: string };
+    expect(devcontainer.dockerComposeFile).toEqual(['../docker-compose.yml', 'compute.yml']);
+    expect(devcontainer.initializeCommand).toBe('make .env && sh .devcontainer/compute.sh');
+    // VS Code runs initializeCommand in the project folder, on the host.
+    const init = run('sh', ['-c', devcontainer.initializeCommand], dir, { PATH: fakeDocker(runtimes, true), ...env });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain(`Dev container: the ${kind.toUpperCase()} image (docker/Dockerfile.${kind})`);
+    const files = devcontainer.dockerComposeFile.map((f) => join('.devcontainer', f));
+    const services = composeConfig(dir, files);
+    for (const [name, service] of Object.entries(services)) expect(service.build.dockerfile, name).toBe(`docker/Dockerfile.${kind}`);
+    expect(services.jupyter!.deploy?.resources.reservations.devices ?? null).toEqual(kind === 'gpu' ? allGpus : null);
+    expect(run('git', ['init', '-q'], dir).code).toBe(0);
+    expect(run('git', ['check-ignore', '.devcontainer/compute.yml'], dir).stdout.trim()).toBe('.devcontainer/compute.yml');
+  });
+
+  it('the devcontainer of a CPU-only or GPU-only project opens its one stack, with no choice to make', () => {
+    for (const preset of ['cpu', 'gpu']) {
+      const devcontainer = JSON.parse(readFileSync(join(projects[preset]!.dir, '.devcontainer/devcontainer.json'), 'utf8')) as { dockerComposeFile: string[]; initializeCommand: string };
+      expect(devcontainer).toMatchObject({ dockerComposeFile: ['../docker-compose.yml'], initializeCommand: 'make .env' });
+      expect(existsSync(join(projects[preset]!.dir, '.devcontainer/compute.sh'))).toBe(false);
+    }
+  });
+
   it('make .env writes a random token and your UID/GID once, readable by you only; compose reads it', () => {
     const dir = copyOf('defaults');
     const first = make(dir, ['.env']);
@@ -823,7 +854,7 @@ describe('hygiene and docs', () => {
     const license = readFileSync(join(dir, 'LICENSE'), 'utf8');
     expect(license).toContain(`Copyright (c) ${new Date().getFullYear()} ${hostile.authorName}\n`);
     const devcontainer = JSON.parse(readFileSync(join(dir, '.devcontainer/devcontainer.json'), 'utf8')) as Record<string, unknown>;
-    expect(devcontainer).toMatchObject({ name: answers.projectName, service: 'bash-executor', workspaceFolder: '/workspace', dockerComposeFile: ['../docker-compose.yml'] });
+    expect(devcontainer).toMatchObject({ name: answers.projectName, service: 'bash-executor', workspaceFolder: '/workspace', dockerComposeFile: ['../docker-compose.yml', 'compute.yml'] });
     const ci = readFileSync(join(dir, '.github/workflows/ci.yml'), 'utf8');
     expect(ci).toContain('name: reports-${{ github.sha }}');
     const workflow = parseYaml(ci) as { jobs: { test: { steps: { uses?: string; run?: string; with?: Record<string, string> }[] } } };

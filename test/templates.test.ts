@@ -61,12 +61,12 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): stri
 const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', '.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.yaml', 'params.yaml', 'LICENSE'];
 
 const expectedFiles: Record<string, string[]> = {
-  defaults: [...common('my_project'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+  defaults: [...common('my_project'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
   cpu: [...common('my_project'), ...optional, 'docker/Dockerfile.cpu'],
   gpu: [...common('vision'), ...optional, 'docker/Dockerfile.gpu'],
   minimal: [...common('my_project'), 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
   // gpu_check.py comes with a GPU image only: make gpu-check runs it there.
-  'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
+  'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
   'pytorch-cpu': [...common('my_project', 'pytorch'), 'docker/Dockerfile.cpu'],
   'pytorch-gpu': [...common('vision', 'pytorch'), ...optional, 'docker/Dockerfile.gpu', 'vision/gpu_check.py'],
 };

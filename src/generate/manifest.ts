@@ -27,6 +27,8 @@ export const optionalParts: readonly OptionalPart[] = [
   { paths: ['.pre-commit-config.yaml'], when: (a) => a.precommit },
   { paths: ['.github/'], when: (a) => a.ci },
   { paths: ['.devcontainer/'], when: (a) => a.devcontainer },
+  // A devcontainer cannot choose its compose files: in auto mode this script, run first, writes the choice.
+  { paths: ['.devcontainer/compute.sh'], when: (a) => a.compute === 'auto' },
   // One pipeline, two model families: only the model code and its examples differ.
   {
     paths: ['__package__/models.py', 'configs/examples/random_forest.yml', 'configs/examples/gradient_boosting.yml'],
