@@ -319,9 +319,9 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     const after = await history(secondId!);
 
     // The same instructions; the source copy's content digest is the one expected difference.
-    const instructions = (layers: typeof before) => layers.map((l) => l.createdBy.replace(/(COPY (?:--chown=\S+ )?)dir:[0-9a-f]+ in \/workspace/, '$1dir:<digest> in /workspace'));
+    const instructions = (layers: typeof before) => layers.map((l) => l.createdBy.replace(/(COPY (?:--chown=\d+:\d+ ?)?)dir:[0-9a-f]+ in \/workspace/, '$1dir:<digest> in /workspace'));
     expect(instructions(after)).toEqual(instructions(before));
-    const source = after.findIndex((l) => /COPY (--chown=\S+ )?dir:\S+ in \/workspace\s*$/.test(l.createdBy));
+    const source = after.findIndex((l) => /COPY (--chown=\d+:\d+ ?)?dir:\S+ in \/workspace\s*$/.test(l.createdBy));
     const dependencies = after.findLastIndex((l) => /pip install/.test(l.createdBy));
     const from = after.findIndex((l) => l.id !== '<missing>');
     expect(source, 'no layer copies the source').toBeGreaterThan(0);
