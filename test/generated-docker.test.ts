@@ -7,12 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cudaImages, pythonImages, tools } from '../src/shared/versions.js';
 import { sh } from '../src/shared/escape.js';
 import { generateProject, presets, repoRoot, tempDir } from './helpers/generate.js';
+import { runProcess } from './helpers/process.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s $$PYTHONPATH`,
@@ -22,7 +24,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'lock', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -67,6 +69,8 @@ function copyOf(preset: string): string {
 
 interface ComposeService {
   image: string;
+  healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
+  depends_on?: Record<string, { condition: string }>;
   build: { context: string; dockerfile: string; args: Record<string, string>; labels: Record<string, string> };
   command: string[];
   environment?: Record<string, string>;
@@ -128,6 +132,43 @@ describe('docker-compose files', () => {
     const devices = (name: string) => services[name]!.deploy?.resources.reservations.devices ?? null;
     const gpu = answers.compute === 'gpu' ? allGpus : null;
     expect({ bash: devices('bash-executor'), jupyter: devices('jupyter'), mlflow: devices('mlflow') }).toEqual({ bash: gpu, jupyter: gpu, mlflow: null });
+  });
+
+  it.each(Object.keys(presets))('%s: docker-compose config shows the healthchecks of jupyter and mlflow, and jupyter waiting for mlflow to be healthy', (preset) => {
+    const { dir, answers } = projects[preset]!;
+    for (const files of answers.compute === 'auto' ? [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']] : [['docker-compose.yml']]) {
+      const services = composeConfig(dir, files);
+      const probe = ['CMD', 'python', '-c', 'import sys, urllib.request as r; r.urlopen(sys.argv[1], timeout=4)'];
+      const timing = { interval: '5s', timeout: '5s', retries: 5, start_period: '2m' };
+      expect(services.jupyter!.healthcheck, files.join(' ')).toEqual({ test: [...probe, 'http://127.0.0.1:8888/api'], ...timing });
+      expect(services.mlflow!.healthcheck, files.join(' ')).toEqual({ test: [...probe, 'http://127.0.0.1:5000/health'], ...timing });
+      expect(services.jupyter!.depends_on).toEqual({ mlflow: { condition: 'service_healthy' } });
+      // The shell starts whatever MLflow does: a broken tracking server never keeps you from running the tests.
+      expect(services['bash-executor']!.healthcheck).toBeUndefined();
+      expect(services['bash-executor']!.depends_on).toBeUndefined();
+      expect(services.mlflow!.depends_on).toBeUndefined();
+    }
+  });
+
+  it('the healthcheck probe passes when its URL answers 2xx, and fails when it errs, is refused, or hangs', async () => {
+    const source = parseYaml(readFileSync(join(projects.defaults!.dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { healthcheck: { test: string[] } }> };
+    const [, , flag, code] = source.services.mlflow!.healthcheck.test;
+    const server = createServer((req, res) => {
+      if (req.url === '/hang') return;
+      res.writeHead(req.url === '/ok' ? 200 : 500).end('x');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const probe = (path: string) => runProcess('/usr/bin/python3', [flag!, code!, `http://127.0.0.1:${port}${path}`], { timeoutMs: 30_000 });
+      expect((await probe('/ok')).code).toBe(0);
+      for (const path of ['/error', '/hang']) expect((await probe(path)).code, path).not.toBe(0);
+      const refused = await runProcess('/usr/bin/python3', [flag!, code!, 'http://127.0.0.1:9/health'], { timeoutMs: 30_000 });
+      expect(refused.code).not.toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it.each(Object.keys(presets))('%s: the host ports follow the environment and .env, the environment first', (preset) => {
@@ -334,6 +375,55 @@ describe('Makefile', () => {
     expect(dry.stdout).toContain(`Building the ${kind} (docker/Dockerfile.${kind.toLowerCase()}) image`);
   });
 
+  it.each([
+    ['both healthy, mlflow after two checks', { mlflow: 'starting starting healthy', jupyter: 'healthy' }, 0, []],
+    ['no healthchecks (an older compose file): running is enough', { mlflow: 'running', jupyter: 'running' }, 0, []],
+    ['mlflow unhealthy', { mlflow: 'starting unhealthy', jupyter: 'healthy' }, 1, ['make create-container: mlflow is unhealthy after 1 s; its last log lines:', 'mlflow: its last words']],
+    ['jupyter stopped', { mlflow: 'healthy', jupyter: 'exited' }, 1, ['make create-container: jupyter is exited after 0 s; its last log lines:', 'jupyter: its last words']],
+  ] as const)('without the runner, create-container waits on the healthchecks (%s)', (_, states, code, said) => {
+    const { dir } = projects.defaults!;
+    const recipe = make(dir, ['-n', 'create-container']).stdout.split('\n').find((l) => l.startsWith('for service in mlflow jupyter'))!;
+    const bin = tempDir('cmp-health-');
+    // docker inspect answers each service's states in turn, the last one for good; compose knows ps -q and logs.
+    for (const [service, sequence] of Object.entries(states)) writeFileSync(join(bin, service), sequence.split(' ').join('\n') + '\n');
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nf="${bin}/$(echo "$4" | sed 's/^id-//')"\nhead -n 1 "$f"; [ "$(wc -l < "$f")" -gt 1 ] && sed -i 1d "$f"; exit 0\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'docker-compose'), '#!/bin/sh\ncase "$1" in ps) echo "id-$3" ;; logs) echo "$3: its last words" ;; esac\n', { mode: 0o755 });
+    const result = run('sh', ['-c', recipe], dir, { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.code, result.stderr).toBe(code);
+    expect(result.stderr.trim().split('\n').filter(Boolean)).toEqual(said);
+  });
+
+  it.each([
+    ['the nvidia runtime', nvidiaRuntimes, {}, 'gpu'],
+    ['no nvidia runtime', plainRuntimes, {}, 'cpu'],
+    ['no engine answering', null, {}, 'cpu'],
+    ['GPU=0 with the nvidia runtime', nvidiaRuntimes, { GPU: '0' }, 'cpu'],
+    ['GPU=1 without it', plainRuntimes, { GPU: '1' }, 'gpu'],
+  ] as const)('the devcontainer (compute auto) opens the image make would pick: %s gives the %s stack', (_, runtimes, env, kind) => {
+    const dir = copyOf('defaults');
+    const devcontainer = JSON.parse(readFileSync(join(dir, '.devcontainer/devcontainer.json'), 'utf8')) as { dockerComposeFile: string[]; initializeCommand: string };
+    expect(devcontainer.dockerComposeFile).toEqual(['../docker-compose.yml', 'compute.yml']);
+    expect(devcontainer.initializeCommand).toBe('make .env && sh .devcontainer/compute.sh');
+    // VS Code runs initializeCommand in the project folder, on the host.
+    const init = run('sh', ['-c', devcontainer.initializeCommand], dir, { PATH: fakeDocker(runtimes, true), ...env });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain(`Dev container: the ${kind.toUpperCase()} image (docker/Dockerfile.${kind})`);
+    const files = devcontainer.dockerComposeFile.map((f) => join('.devcontainer', f));
+    const services = composeConfig(dir, files);
+    for (const [name, service] of Object.entries(services)) expect(service.build.dockerfile, name).toBe(`docker/Dockerfile.${kind}`);
+    expect(services.jupyter!.deploy?.resources.reservations.devices ?? null).toEqual(kind === 'gpu' ? allGpus : null);
+    expect(run('git', ['init', '-q'], dir).code).toBe(0);
+    expect(run('git', ['check-ignore', '.devcontainer/compute.yml'], dir).stdout.trim()).toBe('.devcontainer/compute.yml');
+  });
+
+  it('the devcontainer of a CPU-only or GPU-only project opens its one stack, with no choice to make', () => {
+    for (const preset of ['cpu', 'gpu']) {
+      const devcontainer = JSON.parse(readFileSync(join(projects[preset]!.dir, '.devcontainer/devcontainer.json'), 'utf8')) as { dockerComposeFile: string[]; initializeCommand: string };
+      expect(devcontainer).toMatchObject({ dockerComposeFile: ['../docker-compose.yml'], initializeCommand: 'make .env' });
+      expect(existsSync(join(projects[preset]!.dir, '.devcontainer/compute.sh'))).toBe(false);
+    }
+  });
+
   it('make .env writes a random token and your UID/GID once, readable by you only; compose reads it', () => {
     const dir = copyOf('defaults');
     const first = make(dir, ['.env']);
@@ -449,8 +539,9 @@ describe('Makefile with the ml-project runner', () => {
     const engine = expect.stringMatching(/^command -v docker >\/dev\/null 2>&1 \|\| .*docker info .*exit 3; fi$/);
     const running = expect.stringMatching(/^docker-compose ps --services --filter status=running \| grep -qx bash-executor \|\| /);
     expect(lines('init').slice(-3)).toEqual([engine, "echo 'Building the CPU (docker/Dockerfile.cpu) image'", 'docker-compose build bash-executor']);
-    expect(lines('create-container').slice(-3, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans']);
-    expect(lines('start-container').slice(-3, -1)).toEqual([engine, 'docker-compose start']);
+    const waits = expect.stringMatching(/^for service in mlflow jupyter; do id=\$\(docker-compose ps -q \$service\);/);
+    expect(lines('create-container').slice(-4, -1)).toEqual([engine, 'docker-compose up -d --remove-orphans', waits]);
+    expect(lines('start-container').slice(-4, -1)).toEqual([engine, 'docker-compose start', waits]);
     expect(lines('stop-container')).toEqual([engine, 'docker-compose stop']);
     expect(lines('clean-container')).toEqual([engine, 'docker-compose down --remove-orphans']);
     expect(lines('status')).toEqual([engine, 'docker-compose ps']);
@@ -642,11 +733,13 @@ describe('shell scripts', () => {
       'groupadd --gid 1000 ml',
       'useradd --uid 1000 --gid ml --home-dir /home/ml --create-home --shell /bin/bash ml',
       'mkdir -p /workspace',
+      'chown 1000:1000 /workspace',
     ]);
     // macOS: GID 20 (staff there) is dialout in Debian.
     expect(simulate(501, 20, base, users)).toEqual([
       'useradd --uid 501 --gid dialout --home-dir /home/ml --create-home --shell /bin/bash ml',
       'mkdir -p /workspace',
+      'chown 501:20 /workspace',
     ]);
     // Ubuntu 24.04 (the CUDA images) has ubuntu:1000:1000.
     expect(simulate(1000, 1000, `${base}ubuntu:x:1000:\n`, `${users}ubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n`)).toEqual([
@@ -654,6 +747,7 @@ describe('shell scripts', () => {
       'mkdir -p /home/ubuntu',
       'chown 1000:1000 /home/ubuntu',
       'mkdir -p /workspace',
+      'chown 1000:1000 /workspace',
     ]);
     // A system user whose home is not under /home gets one there.
     expect(simulate(33, 33, `${base}www-data:x:33:\n`, `${users}www-data:x:33:33::/var/www:/usr/sbin/nologin\n`)).toEqual([
@@ -662,9 +756,10 @@ describe('shell scripts', () => {
       'mkdir -p /home/ml',
       'chown 33:33 /home/ml',
       'mkdir -p /workspace',
+      'chown 33:33 /workspace',
     ]);
     // root on the host: the containers run as root.
-    expect(simulate(0, 0, base, users)).toEqual(['mkdir -p /workspace']);
+    expect(simulate(0, 0, base, users)).toEqual(['mkdir -p /workspace', 'chown 0:0 /workspace']);
   });
 });
 
@@ -696,9 +791,11 @@ describe('Dockerfiles', () => {
         expect(lines).toContain('COPY --from=python /usr/local /usr/local');
       }
       const index = (re: RegExp) => lines.findIndex((l) => re.test(l));
-      const requirements = index(/^COPY requirements\*\.txt /);
+      const requirements = index(/^COPY requirements\* docker\/lock\.py \/tmp\/requirements\/$/);
       const pip = index(/^RUN .*pip install -r /);
-      const source = index(/^COPY \. \/workspace$/);
+      // Owned by the user as it is copied: no chown -R storing the project a second time.
+      const source = index(/^COPY --chown=\$\{USER_UID\}:\$\{USER_GID\} \. \/workspace$/);
+      expect(text).not.toMatch(/chown -R/);
       expect(requirements).toBeGreaterThan(0);
       expect(pip).toBeGreaterThan(requirements);
       expect(source).toBeGreaterThan(pip);
@@ -757,7 +854,7 @@ describe('hygiene and docs', () => {
     const license = readFileSync(join(dir, 'LICENSE'), 'utf8');
     expect(license).toContain(`Copyright (c) ${new Date().getFullYear()} ${hostile.authorName}\n`);
     const devcontainer = JSON.parse(readFileSync(join(dir, '.devcontainer/devcontainer.json'), 'utf8')) as Record<string, unknown>;
-    expect(devcontainer).toMatchObject({ name: answers.projectName, service: 'bash-executor', workspaceFolder: '/workspace', dockerComposeFile: ['../docker-compose.yml'] });
+    expect(devcontainer).toMatchObject({ name: answers.projectName, service: 'bash-executor', workspaceFolder: '/workspace', dockerComposeFile: ['../docker-compose.yml', 'compute.yml'] });
     const ci = readFileSync(join(dir, '.github/workflows/ci.yml'), 'utf8');
     expect(ci).toContain('name: reports-${{ github.sha }}');
     const workflow = parseYaml(ci) as { jobs: { test: { steps: { uses?: string; run?: string; with?: Record<string, string> }[] } } };

@@ -153,7 +153,7 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     } else {
       const dvc = parsed.yaml['dvc.yaml'] as { stages: Record<string, { cmd: string }> };
       expect(Object.keys(dvc.stages)).toEqual(['etl', 'train', 'evaluate']);
-      expect(dvc.stages.train!.cmd).toBe(`python -m ${packageName}.train \${experiment}`);
+      expect(dvc.stages.train!.cmd).toBe(`python -m ${packageName}.train params.yaml`);
     }
   });
 

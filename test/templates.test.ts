@@ -52,21 +52,21 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): stri
     'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
     ...family.examples.map((f) => `configs/examples/${f}`),
     'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',
-    'docker-compose.yml', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
+    'docker-compose.yml', 'docker/lock.py', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
     'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements.txt',
     ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'tracking.py', 'train.py', ...family.modules].map((f) => `${pkg}/${f}`),
     ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
   ];
 }
-const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', 'dvc.yaml', 'LICENSE'];
+const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', '.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.yaml', 'params.yaml', 'LICENSE'];
 
 const expectedFiles: Record<string, string[]> = {
-  defaults: [...common('my_project'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+  defaults: [...common('my_project'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
   cpu: [...common('my_project'), ...optional, 'docker/Dockerfile.cpu'],
   gpu: [...common('vision'), ...optional, 'docker/Dockerfile.gpu'],
   minimal: [...common('my_project'), 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
   // gpu_check.py comes with a GPU image only: make gpu-check runs it there.
-  'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
+  'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
   'pytorch-cpu': [...common('my_project', 'pytorch'), 'docker/Dockerfile.cpu'],
   'pytorch-gpu': [...common('vision', 'pytorch'), ...optional, 'docker/Dockerfile.gpu', 'vision/gpu_check.py'],
 };

@@ -23,10 +23,12 @@ export const optionalParts: readonly OptionalPart[] = [
   { paths: ['docker/Dockerfile.gpu'], when: hasGpuImage },
   { paths: ['docker-compose.gpu.yml'], when: (a) => a.compute === 'auto' },
   { paths: ['LICENSE'], when: (a) => a.license !== 'none' },
-  { paths: ['dvc.yaml', '.dvcignore', '.dvc/'], when: (a) => a.dvc },
+  { paths: ['dvc.yaml', 'params.yaml', '.dvcignore', '.dvc/'], when: (a) => a.dvc },
   { paths: ['.pre-commit-config.yaml'], when: (a) => a.precommit },
   { paths: ['.github/'], when: (a) => a.ci },
   { paths: ['.devcontainer/'], when: (a) => a.devcontainer },
+  // A devcontainer cannot choose its compose files: in auto mode this script, run first, writes the choice.
+  { paths: ['.devcontainer/compute.sh'], when: (a) => a.compute === 'auto' },
   // One pipeline, two model families: only the model code and its examples differ.
   {
     paths: ['__package__/models.py', 'configs/examples/random_forest.yml', 'configs/examples/gradient_boosting.yml'],

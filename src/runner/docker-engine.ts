@@ -28,6 +28,13 @@ function options(endpoint: Endpoint): Docker.DockerOptions {
   return { protocol: endpoint.tls ? 'https' : 'http', host: endpoint.host, port: endpoint.port ?? (endpoint.tls ? 2376 : 2375) };
 }
 
+/** State.Health as the engine reports it; a status outside the three documented ones reads as still starting. */
+function health(h: Docker.ContainerInspectInfo['State']['Health']): ContainerState['health'] {
+  if (!h) return undefined;
+  const status = h.Status === 'healthy' || h.Status === 'unhealthy' ? h.Status : 'starting';
+  return { status, failingStreak: h.FailingStreak ?? 0, lastOutput: h.Log?.at(-1)?.Output?.trim() ?? '' };
+}
+
 export class DockerEngine implements Engine {
   readonly endpoint: string;
   private readonly docker: Docker;
@@ -163,6 +170,7 @@ export class DockerEngine implements Engine {
         running: c.State.Running,
         exitCode: c.State.ExitCode,
         ports: [...new Set(ports.filter((p) => Number.isInteger(p) && p > 0))],
+        health: health(c.State.Health),
       };
     });
   }

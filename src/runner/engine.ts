@@ -54,6 +54,16 @@ export interface ContainerState {
   exitCode: number;
   /** Host ports published, e.g. [8888]. */
   ports: number[];
+  /** What the container's healthcheck last said (State.Health); undefined when it has none. */
+  health?: ContainerHealth;
+}
+
+export interface ContainerHealth {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  /** Failed checks in a row. */
+  failingStreak: number;
+  /** The output of the last check, for messages. */
+  lastOutput: string;
 }
 
 export interface Engine {

@@ -61,7 +61,7 @@ export const torchIndexes = {
   '13.0': 'https://download.pytorch.org/whl/cu130',
 } as const satisfies Record<'cpu' | CudaVersion, string>;
 
-/** Tools: pre-commit hook revisions, GitHub Actions, devcontainer features. */
+/** Tools: pre-commit hook revisions, GitHub Actions, the lock's compiler. */
 export const tools = {
   /** pre-commit hook repositories, by rev (ruff and nbstripout follow their Python pins). */
   preCommitHooks: 'v5.0.0',
@@ -71,8 +71,12 @@ export const tools = {
   actionsCheckout: 'v5',
   actionsSetupPython: 'v6',
   actionsUploadArtifact: 'v4',
+  dockerSetupBuildx: 'v3',
+  dockerBuildPush: 'v6',
   /** The runner image of the generated CI workflow. */
   ciRunner: 'ubuntu-24.04',
+  /** pip-compile, which `make lock` runs in a container to lock the image's packages with hashes. */
+  pipTools: '7.5.1',
 } as const;
 
 export const versions = { pythonImages, cudaImages, pythonPackages, torchIndexes, tools } as const;

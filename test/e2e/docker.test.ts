@@ -208,7 +208,7 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
     const after = steps(rebuild.stdout);
     expect(after.map((s) => s.instruction)).toEqual(before.map((s) => s.instruction));
     const from = after.findIndex((s) => /^FROM /i.test(s.instruction));
-    const source = after.findIndex((s) => /^COPY \.? ?\. /i.test(s.instruction));
+    const source = after.findIndex((s) => /^COPY (--chown=\S+ )?\. /i.test(s.instruction));
     const dependencies = after.findLastIndex((s) => /pip install/.test(s.instruction));
     expect(source, 'no step copies the source').toBeGreaterThan(from);
     expect(dependencies, 'no step installs the requirements before the source is copied').toBeGreaterThan(from);
@@ -220,6 +220,52 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
     // The source step itself did run again: the change reached the image.
     expect(after[source]!.cached).toBe(false);
   }, 600_000);
+
+  it('holds the project once: copied owned by the user, no chown layer storing it again', async () => {
+    const history = await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}\t{{.Size}}', tag('cpu')]);
+    expect(history.code, tail(history)).toBe(0);
+    expect(history.stdout).not.toMatch(/chown -R/);
+    // The classic builder records it without a space: `COPY --chown=1000:1000dir:<digest> in /workspace`.
+    expect(history.stdout).toMatch(new RegExp(`COPY --chown=${uid}:${gid} ?dir:[0-9a-f]+ in /workspace`));
+    const owners = await docker(['run', '--rm', '--network', 'none', tag('cpu'), 'sh', '-c', 'find /workspace \\! -user "$(id -u)" | head -5; stat -c %u /workspace']);
+    expect(owners.code, tail(owners)).toBe(0);
+    expect(owners.stdout.trim()).toBe(String(uid));
+  });
+
+  it('installs from the lock with pip --require-hashes; a wrong hash or a stale lock stops the build', async () => {
+    // A lock as make lock writes it, made from the stand-in wheels pip finds in the base image (no pip-tools offline).
+    const hashes = await docker(['run', '--rm', '--network', 'none', baseImage, 'sh', '-c', 'cd /opt/wheels && python3 -m pip hash *.whl']);
+    expect(hashes.code, tail(hashes)).toBe(0);
+    const entries = [...hashes.stdout.matchAll(/^(\S+?)-([^-\s]+)-py3-none-any\.whl:\n(--hash=sha256:[0-9a-f]{64})$/gm)].map(([, name, version, hash]) => `${name!.replace(/_/g, '-')}==${version} \\\n    ${hash}`);
+    expect(entries.length).toBeGreaterThan(5);
+    const stamp = await run('python3', ['-c', 'import sys; sys.path.insert(0, "docker"); import lock; from pathlib import Path; print(lock.stamp_line(Path(".")))'], { cwd: project });
+    expect(stamp.code, tail(stamp)).toBe(0);
+    const lockFile = join(project, 'requirements-cpu.lock');
+    writeFileSync(lockFile, `${stamp.stdout.trim()}\n${entries.join('\n')}\n`);
+    if (hostUid === 0) execFileSync('chown', [`${uid}:${gid}`, lockFile]);
+    try {
+      const locked = await build(tag('cpu-locked'), 'docker/Dockerfile.cpu');
+      expect(locked.code, tail(locked, 60)).toBe(0);
+      // set -x traces the command on stderr, which the builder colours word by word.
+      expect(locked.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toContain('+ pip install --require-hashes -r requirements-cpu.lock');
+      const pip = await docker(['run', '--rm', '--network', 'none', tag('cpu-locked'), 'python', '-m', 'pip', 'list', '--format', 'freeze']);
+      const installed = pip.stdout.toLowerCase().replace(/_/g, '-');
+      for (const entry of entries) expect(installed).toContain(entry.split(' ')[0]!.toLowerCase());
+
+      writeFileSync(lockFile, readFileSync(lockFile, 'utf8').replace(/--hash=sha256:[0-9a-f]{4}/, '--hash=sha256:0000'));
+      const tampered = await build(tag('cpu-tampered'), 'docker/Dockerfile.cpu');
+      expect(tampered.code).not.toBe(0);
+      expect(tampered.stdout + tampered.stderr).toMatch(/THESE PACKAGES DO NOT MATCH THE HASHES/);
+
+      writeFileSync(join(project, 'requirements-dev.txt'), `${readFileSync(join(project, 'requirements-dev.txt'), 'utf8')}# a changed requirement\n`);
+      const stale = await build(tag('cpu-stale'), 'docker/Dockerfile.cpu');
+      expect(stale.code).not.toBe(0);
+      expect(stale.stdout + stale.stderr).toContain('requirements-cpu.lock is older than requirements.txt and requirements-dev.txt: run `make lock`');
+    } finally {
+      rmSync(lockFile, { force: true });
+      writeFileSync(join(project, 'requirements-dev.txt'), readFileSync(join(project, 'requirements-dev.txt'), 'utf8').replace('# a changed requirement\n', ''));
+    }
+  }, 900_000);
 
   it('starts bash-executor, jupyter and mlflow; the services answer; the project tests pass inside', async () => {
     const stack = await startStack('cpu', ['docker-compose.yml'], tag('cpu'));

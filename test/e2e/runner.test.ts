@@ -293,7 +293,7 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     expect(total, build.stdout).toBeGreaterThan(5);
     expect(steps.map((s) => `${s.index}/${s.total}`)).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}/${total}`));
     expect(steps[0]!.instruction).toMatch(/^ARG BASE_IMAGE=/);
-    expect(steps.some((s) => /^COPY \. \/workspace/.test(s.instruction))).toBe(true);
+    expect(steps.some((s) => /^COPY --chown=\S+ \. \/workspace/.test(s.instruction))).toBe(true);
 
     // Built on the image given as --base-image: its layers come first.
     const layers = async (image: string) => JSON.parse((await docker(['image', 'inspect', image, '--format', '{{json .RootFS.Layers}}'])).stdout) as string[];
@@ -319,9 +319,9 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
     const after = await history(secondId!);
 
     // The same instructions; the source copy's content digest is the one expected difference.
-    const instructions = (layers: typeof before) => layers.map((l) => l.createdBy.replace(/COPY dir:[0-9a-f]+ in \/workspace/, 'COPY dir:<digest> in /workspace'));
+    const instructions = (layers: typeof before) => layers.map((l) => l.createdBy.replace(/(COPY (?:--chown=\d+:\d+ ?)?)dir:[0-9a-f]+ in \/workspace/, '$1dir:<digest> in /workspace'));
     expect(instructions(after)).toEqual(instructions(before));
-    const source = after.findIndex((l) => /COPY dir:\S+ in \/workspace\s*$/.test(l.createdBy));
+    const source = after.findIndex((l) => /COPY (--chown=\d+:\d+ ?)?dir:\S+ in \/workspace\s*$/.test(l.createdBy));
     const dependencies = after.findLastIndex((l) => /pip install/.test(l.createdBy));
     const from = after.findIndex((l) => l.id !== '<missing>');
     expect(source, 'no layer copies the source').toBeGreaterThan(0);

@@ -26,7 +26,8 @@ export interface FakeEngineOptions {
    * unless `containers` says otherwise.
    */
   stackFile?: string;
-  containers?: Record<string, { running?: boolean; exitCode?: number; logs?: string }>;
+  /** `health`: State.Health as the engine reports it, for a container with a healthcheck. */
+  containers?: Record<string, { running?: boolean; exitCode?: number; logs?: string; health?: unknown }>;
   /** Paths (without the version prefix) the engine never answers, as a hung engine would. */
   hang?: string[];
 }
@@ -116,7 +117,7 @@ function containerAnswer(fake: FakeEngine, req: IncomingMessage, res: ServerResp
     Id: id,
     Name: `/my-project-${service}-1`,
     Config: { Image: 'my-project-cpu:latest', Labels: { 'com.docker.compose.service': service } },
-    State: { Status: state.running ? 'running' : 'exited', Running: state.running, ExitCode: state.exitCode },
+    State: { Status: state.running ? 'running' : 'exited', Running: state.running, ExitCode: state.exitCode, Health: state.health },
     NetworkSettings: { Ports: {} },
   });
 }

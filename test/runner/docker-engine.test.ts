@@ -1,4 +1,6 @@
 /** The dockerode module against the fake Engine API server: answers, builds, a vanished daemon. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/shared/errors.js';
 import { BuildLog } from '../../src/runner/build-log.js';
@@ -109,6 +111,23 @@ describe('DockerEngine against the fake engine', () => {
     const error = (await call(engine).catch((e: unknown) => e)) as Error & { exitCode?: number };
     expect(error.exitCode).toBe(ExitCode.dockerUnavailable);
     expect(error.message).toMatch(/did not answer in time/);
+  });
+
+  it.each([
+    ['no healthcheck', undefined, undefined],
+    ['starting', { Status: 'starting', FailingStreak: 1, Log: [] }, { status: 'starting', failingStreak: 1, lastOutput: '' }],
+    ['healthy', { Status: 'healthy', FailingStreak: 0, Log: [{ ExitCode: 0, Output: '' }] }, { status: 'healthy', failingStreak: 0, lastOutput: '' }],
+    [
+      'unhealthy, the last of its checks',
+      { Status: 'unhealthy', FailingStreak: 5, Log: [{ ExitCode: 1, Output: 'old\n' }, { ExitCode: 1, Output: 'Traceback\nConnectionRefusedError: refused\n' }] },
+      { status: 'unhealthy', failingStreak: 5, lastOutput: 'Traceback\nConnectionRefusedError: refused' },
+    ],
+    ['a status it does not know, as still starting', { Status: 'none', FailingStreak: 0, Log: [] }, { status: 'starting', failingStreak: 0, lastOutput: '' }],
+  ])('reads a container\'s healthcheck (State.Health): %s', async (_, reported, expected) => {
+    const stackFile = join(tempDir('fake-stack-'), 'stack');
+    writeFileSync(stackFile, 'c-mlflow\n');
+    const { engine } = await engineWith({ stackFile, containers: { 'c-mlflow': { health: reported } } });
+    expect((await engine.inspectContainer('c-mlflow'))?.health).toEqual(expected);
   });
 
   it('reads a missing image as absent, not as an error', async () => {

@@ -296,6 +296,73 @@ describe.concurrent('ml-project up and friends', () => {
     expect(s.engine.removed.sort()).toEqual(['c-jupyter', 'c-mlflow']);
   });
 
+  it.each([
+    ['jupyter and mlflow', ['c-jupyter', 'c-mlflow'], 6],
+    ['mlflow', ['c-mlflow'], 10],
+  ])('up waits on the healthchecks of %s: a port that answers is not enough while one says starting', async (_, ids, checks) => {
+    const s = await setup();
+    for (const id of ids) s.engine.states[id] = { health: { status: 'starting', failingStreak: 0, lastOutput: '' } };
+    const serve = s.engine.onInspect!;
+    let inspections = 0;
+    let healthyAfter: number | undefined;
+    s.engine.onInspect = (id) => {
+      serve(id);
+      if (readFileSync(s.stackFile, 'utf8').trim() && ++inspections === checks) {
+        for (const starting of ids) s.engine.states[starting] = { health: { status: 'healthy', failingStreak: 0, lastOutput: '' } };
+        healthyAfter = inspections;
+      }
+    };
+    const result = await s.run(['up', '--timeout', '60']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(healthyAfter, 'up finished before the healthchecks said healthy').toBe(checks);
+    expect(result.stdout).toMatch(/^Running: bash-executor, jupyter, mlflow$/m);
+  });
+
+  it.each([
+    ['mlflow', { 'c-mlflow': 'Traceback (most recent call last):\n  File "<string>", line 1\nurllib.error.URLError: <urlopen error [Errno 111] Connection refused>\n' }, 5],
+    ['jupyter', { 'c-jupyter': 'urllib.error.HTTPError: HTTP Error 500: Internal Server Error' }, 7],
+    ['jupyter and mlflow', { 'c-jupyter': '', 'c-mlflow': 'TimeoutError: timed out' }, 3],
+  ] as const)('%s turning unhealthy while up waits: named with its last check, its last log lines, the stack taken down', async (_, outputs, streak) => {
+    const s = await setup();
+    for (const [id, lastOutput] of Object.entries(outputs)) {
+      s.engine.states[id] = { health: { status: 'unhealthy', failingStreak: streak, lastOutput } };
+      s.engine.logs[id] = `${id}: the server's own account of it\n`;
+    }
+    const result = await s.run(['up', '--timeout', '60']);
+    expect(result.code).toBe(1);
+    for (const [id, lastOutput] of Object.entries(outputs)) {
+      const service = id.slice(2);
+      expect(result.stderr).toContain(`--- ${service} (my-project-${service}-1, running): its last log lines ---\n${id}: the server's own account of it\n`);
+      const said = lastOutput.trim().split('\n').at(-1);
+      expect(result.stderr).toMatch(new RegExp(`the ${service} container \\(my-project-${service}-1\\) is unhealthy: its healthcheck failed ${streak} times in a row${said ? `; its last check said: ${said.replace(/[.()[\]]/g, '\\$&')}` : ''}`, 'i'));
+    }
+    expect(result.stderr).toMatch(/Its last log lines are above\.\nCleaned up: the containers this run created were removed\./);
+    expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
+  });
+
+  it('compose up giving up on a dependency that turned unhealthy: the unhealthy service is named with its evidence, not compose\'s one line', async () => {
+    const s = await setup({ serveAfterUp: false, env: { FAKE_UP_EXIT: '1', FAKE_UP_STDERR: 'ERROR: for jupyter  Container "c-mlflow" is unhealthy.' } });
+    s.engine.states['c-mlflow'] = { health: { status: 'unhealthy', failingStreak: 5, lastOutput: 'ConnectionRefusedError: [Errno 111] Connection refused' } };
+    s.engine.states['c-jupyter'] = { running: false, status: 'created', exitCode: 0 };
+    s.engine.logs['c-mlflow'] = 'alembic.util.exc.CommandError: Can\'t locate revision\n';
+    const result = await s.run(['up', '--timeout', '60']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--- mlflow (my-project-mlflow-1, running): its last log lines ---\nalembic.util.exc.CommandError: Can\'t locate revision\n');
+    expect(result.stderr).toContain('The mlflow container (my-project-mlflow-1) is unhealthy: its healthcheck failed 5 times in a row; its last check said: ConnectionRefusedError: [Errno 111] Connection refused.');
+    expect(result.stderr).not.toContain('Starting the stack failed');
+    expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
+  });
+
+  it.each([[1], [2]])('a healthcheck still starting at --timeout %i: named as not healthy yet, not as a silent port', async (timeout) => {
+    const s = await setup();
+    s.engine.states['c-mlflow'] = { health: { status: 'starting', failingStreak: 2, lastOutput: '' } };
+    const result = await s.run(['up', '--timeout', String(timeout)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`mlflow did not turn healthy (its healthcheck still says starting) within ${timeout}s. Raise the limit with --timeout.`);
+    expect(result.stderr).toContain('--- mlflow (my-project-mlflow-1, running): its last log lines ---');
+  });
+
   it('start with nothing created says to run make create-container', async () => {
     const s = await setup();
     const result = await s.run(['start']);

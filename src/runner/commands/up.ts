@@ -1,6 +1,7 @@
 /**
  * `ml-project up` (make create-container) and `start`: run the stack with the
- * real compose tool, wait until Jupyter and MLflow answer, print their URLs.
+ * real compose tool, wait until Jupyter and MLflow are healthy (their
+ * healthchecks) and answer, print their URLs.
  * Writes .env first when there is none. Idempotent. On any failure or Ctrl-C,
  * what this run created is removed and what it started is stopped; what ran
  * before is left alone. A failure shows each failing service's last log
@@ -21,6 +22,7 @@ import { answers, sleep } from '../wait.js';
 import { chooseCompute, describeChoice } from './choose.js';
 import { line, type RunnerContext } from './context.js';
 import { listStack, printUrls, SERVICES, tail, urls } from './stack.js';
+import { notReady, readiness, unhealthyError } from './health.js';
 import { cleanUp, evidence, keptLine } from './undo.js';
 
 export interface UpOptions {
@@ -109,7 +111,11 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
   if (ctx.signal.aborted || result.code === 130) return fail(interrupted());
   if (result.code !== 0) {
     const message = `${result.stderr}\n${result.stdout}`;
-    return fail(portError(project, message) ?? gpuEngineError(message) ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
+    const known = portError(project, message) ?? gpuEngineError(message);
+    // compose gives up on a service whose dependency turned unhealthy: name that one, with its logs.
+    const unhealthy = known ? [] : (await listStack(compose, engine).catch(() => [])).filter((c) => readiness(c) === 'unhealthy');
+    if (unhealthy.length) return fail(unhealthyError(unhealthy), unhealthy);
+    return fail(known ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
   }
 
   progress = ctx.progress();
@@ -127,13 +133,15 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
         const which = exited.map((c) => `the ${c.service} container (${c.name}) exited with code ${c.exitCode}`).join(' and ');
         return await fail(new FailureError(`${which.replace(/^t/, 'T')} right after starting.`), exited);
       }
-      for (const [service, port] of pending) if (await answers(host, port)) pending.delete(service);
-      if (!pending.size) break;
-      if (Date.now() > deadline) {
-        const silent = states.filter((c) => [...pending.keys()].some((s) => s === c.service));
-        return await fail(new FailureError(`${[...pending.keys()].join(' and ')} did not answer on port ${[...pending.values()].join(', ')} within ${options.timeoutSeconds}s. Raise the limit with --timeout.`), silent);
+      const waiting = states.filter((c) => [...pending.keys()].some((s) => s === c.service));
+      const unhealthy = waiting.filter((c) => readiness(c) === 'unhealthy');
+      if (unhealthy.length) return await fail(unhealthyError(unhealthy), unhealthy);
+      for (const [service, port] of pending) {
+        if (readiness(states.find((c) => c.service === service)) === 'probe' && (await answers(host, port))) pending.delete(service);
       }
-      progress.update(`Waiting for ${[...pending.keys()].join(' and ')} to answer...`);
+      if (!pending.size) break;
+      if (Date.now() > deadline) return await fail(notReady(pending, states, options.timeoutSeconds), waiting);
+      progress.update(`Waiting for ${[...pending.keys()].join(' and ')} to be healthy and answer...`);
       await sleep(500, ctx.signal);
     }
   } finally {
