@@ -574,13 +574,13 @@ describe('shell scripts', () => {
 
   it.each(Object.keys(presets))('%s: the compose commands and the Dockerfiles RUN scripts pass shellcheck', (preset) => {
     const { dir } = projects[preset]!;
-    const compose = parseYaml(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command: string[] }> };
+    const compose = parseYaml(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] }> };
     for (const [name, service] of Object.entries(compose.services)) {
-      if (service.command[0] === 'sh') shellcheck(service.command[2]!.replaceAll('$$', '$'), `docker-compose.yml ${name}`);
+      if (service.command?.[0] === 'sh') shellcheck(service.command[2]!.replaceAll('$$', '$'), `docker-compose.yml ${name}`);
     }
-    for (const file of ['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'].filter((f) => existsSync(join(dir, f)))) {
+    for (const file of ['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker/Dockerfile.serve'].filter((f) => existsSync(join(dir, f)))) {
       const scripts = runScripts(readFileSync(join(dir, file), 'utf8'));
-      expect(scripts.length, file).toBeGreaterThan(1);
+      expect(scripts.length, file).toBeGreaterThanOrEqual(file.endsWith('serve') ? 1 : 2);
       for (const script of scripts) shellcheck(script, file);
     }
   });
@@ -732,7 +732,9 @@ describe('hygiene and docs', () => {
     }
     expect(run('git', ['check-ignore', '--no-index', ...kept], dir).stdout).toBe('');
     const dockerignore = readFileSync(join(dir, '.dockerignore'), 'utf8').split('\n');
-    for (const entry of ['.git', '.env', 'data', 'mlruns', 'models']) expect(dockerignore).toContain(entry);
+    for (const entry of ['.git', '.env', 'data', 'mlruns', 'models/*']) expect(dockerignore).toContain(entry);
+    // The trained model only: the serving image holds it.
+    expect(dockerignore.filter((line) => line.startsWith('!'))).toEqual(['!models/model.joblib']);
     expect(dockerignore.includes('.dvc/cache')).toBe(projects[preset]!.answers.dvc);
   });
 
@@ -835,7 +837,7 @@ describe('hygiene and docs', () => {
 });
 
 describe('snapshots of the defaults preset', () => {
-  it.each(['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker-compose.yml', 'docker-compose.gpu.yml', 'Makefile'])('%s', async (file) => {
+  it.each(['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker/Dockerfile.serve', 'docker-compose.yml', 'docker-compose.gpu.yml', 'Makefile'])('%s', async (file) => {
     const text = readFileSync(join(projects.defaults!.dir, file), 'utf8');
     await expect(text).toMatchFileSnapshot(`__snapshots__/generated-docker/${file.replace('/', '_')}`);
   });
