@@ -45,7 +45,7 @@ beforeAll(async () => {
 
 /** The variables a developer's shell might hold that compose or make would read. */
 const leaking = [
-  'JUPYTER_HOST_PORT', 'MLFLOW_HOST_PORT', 'JUPYTER_TOKEN', 'ML_PROJECT_IMAGE', 'ML_PROJECT_IN_CONTAINER', 'USER_UID', 'USER_GID',
+  'JUPYTER_HOST_PORT', 'MLFLOW_HOST_PORT', 'SERVE_HOST_PORT', 'JUPYTER_TOKEN', 'ML_PROJECT_IMAGE', 'ML_PROJECT_IN_CONTAINER', 'USER_UID', 'USER_GID',
   'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE', 'GPU', 'ML_PROJECT', 'CONFIG', 'SERVICE', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL',
 ];
 
@@ -96,19 +96,30 @@ describe('docker-compose files', () => {
       const mirrored = gpu ? { BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' } : { BASE_IMAGE: 'mirror.example/python' };
       const env = { CPU_BASE_IMAGE: 'mirror.example/python', GPU_BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' };
       for (const [settings, expected] of [[{}, pinned], [env, mirrored]] as const) {
-        const services = composeConfig(dir, stack, settings);
+        const { serve, ...services } = composeConfig(dir, stack, settings);
         for (const [name, service] of Object.entries(services)) {
           expect(service.build.args, `${name} ${stack.join(' ')}`).toMatchObject(expected);
           if (!gpu) expect(service.build.args.PYTHON_IMAGE).toBeUndefined();
         }
+        // The serving image is a Python one everywhere: a CPU serves the model.
+        const python = settings === env ? 'mirror.example/python' : pythonImages[answers.pythonVersion as keyof typeof pythonImages];
+        expect(serve!.build.args, stack.join(' ')).toEqual({ BASE_IMAGE: python });
       }
     }
   });
 
   it.each(Object.keys(presets))('%s: docker-compose config accepts docker-compose.yml; ports on 127.0.0.1 only', (preset) => {
     const { dir, answers } = projects[preset]!;
-    const services = composeConfig(dir, ['docker-compose.yml']);
+    const { serve, ...services } = composeConfig(dir, ['docker-compose.yml']);
     expect(Object.keys(services).sort()).toEqual(['bash-executor', 'jupyter', 'mlflow']);
+    expect(serve).toMatchObject({
+      image: `${answers.projectName}-serve:latest`,
+      build: { context: dir, dockerfile: 'docker/Dockerfile.serve' },
+      ports: ['127.0.0.1:8000:8000/tcp'],
+      profiles: ['serve'],
+      healthcheck: { test: ['CMD', 'python', '-c', expect.stringContaining("urlopen('http://127.0.0.1:8000/health'")] },
+    });
+    expect(serve!.volumes, 'the serving image holds its model').toBeUndefined();
     const kind = answers.compute === 'gpu' ? 'gpu' : 'cpu';
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBe(`${answers.projectName}-${kind}:latest`);
@@ -148,7 +159,8 @@ describe('docker-compose files', () => {
   it('the GPU override (compute auto) switches every service to the GPU image and gives GPUs to bash-executor and jupyter', () => {
     const { dir, answers } = projects.defaults!;
     expect(answers.compute).toBe('auto');
-    const services = composeConfig(dir, ['docker-compose.yml', 'docker-compose.gpu.yml'], { JUPYTER_HOST_PORT: '9900' });
+    const { serve, ...services } = composeConfig(dir, ['docker-compose.yml', 'docker-compose.gpu.yml'], { JUPYTER_HOST_PORT: '9900' });
+    expect(serve!.build.dockerfile).toBe('docker/Dockerfile.serve');
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBe(`${answers.projectName}-gpu:latest`);
       expect(service.build.dockerfile, name).toBe('docker/Dockerfile.gpu');
