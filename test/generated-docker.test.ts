@@ -22,7 +22,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'serve', 'venv', 'test', 'lint', 'format', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -281,6 +281,20 @@ describe('Makefile', () => {
       expect(dry.stderr).toMatch(/No rule to make target/);
     }
     expect(readFileSync(join(dir, 'Makefile'), 'utf8')).not.toMatch(/dvc|pre-commit/i);
+  });
+
+  it('make serve refuses before a model exists, then builds and starts the serve profile with SERVE_HOST_PORT', () => {
+    const dir = copyOf('defaults');
+    const refused = make(dir, ['serve']);
+    expect(refused.code).toBe(2); // make's own code for a recipe that failed
+    expect(refused.stderr).toContain('make serve: models/model.joblib does not exist yet: train a model first (make etl train).');
+    writeFileSync(join(dir, 'models', 'model.joblib'), '');
+    for (const [port, prefix] of [['9123', "SERVE_HOST_PORT='9123' "], [undefined, '']] as const) {
+      const dry = make(dir, ['-n', 'serve', ...(port ? [`SERVE_HOST_PORT=${port}`] : [])]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(`\n${prefix}docker-compose --profile serve up -d --build serve\n`);
+      expect(dry.stdout).toContain(`$(${prefix}docker-compose --profile serve port serve 8000)`);
+    }
   });
 
   it('make -n create-container JUPYTER_HOST_PORT=9900 hands the port to compose; without it .env decides', () => {
