@@ -8,7 +8,7 @@ describe('resolveAnswers', () => {
     const answers = await resolveAnswers({ mode: 'yes', flags: { projectName: 'churn' }, context: { gitUserName: 'Ada', gitUserEmail: 'ada@example.com' } });
     expect(answers).toEqual({
       projectName: 'churn', packageName: 'churn', description: 'A machine-learning project', authorName: 'Ada',
-      authorEmail: 'ada@example.com', pythonVersion: '3.12', framework: 'sklearn', compute: 'auto', cudaVersion: '12.8', jupyterPort: 8888,
+      authorEmail: 'ada@example.com', pythonVersion: '3.12', framework: 'sklearn', task: 'regression', compute: 'auto', cudaVersion: '12.8', jupyterPort: 8888,
       mlflowPort: 5000, license: 'MIT', dvc: true, precommit: true, ci: true, devcontainer: true, git: true,
     });
   });
@@ -26,7 +26,7 @@ describe('resolveAnswers', () => {
       },
     });
     expect(answers).toMatchObject({ jupyterPort: 9001, mlflowPort: 9003, description: 'from file', authorName: 'Stored Author', license: 'none', compute: 'cpu' });
-    expect(asked).toEqual(['packageName', 'authorEmail', 'pythonVersion', 'framework', 'compute', 'dvc', 'precommit', 'ci', 'devcontainer', 'git']);
+    expect(asked).toEqual(['packageName', 'authorEmail', 'pythonVersion', 'framework', 'task', 'compute', 'dvc', 'precommit', 'ci', 'devcontainer', 'git']);
   });
 
   it('validates every source the same way and says where the bad value came from', async () => {
@@ -52,7 +52,7 @@ describe('resolveAnswers', () => {
   it('asks nothing and needs nothing when every answer is given', async () => {
     const all = {
       projectName: 'x', packageName: 'x', description: '', authorName: 'A', authorEmail: '', pythonVersion: '3.11',
-      framework: 'pytorch', compute: 'cpu', jupyterPort: 8000, mlflowPort: 8001, license: 'MIT', dvc: false, precommit: false, ci: false,
+      framework: 'pytorch', task: 'classification', compute: 'cpu', jupyterPort: 8000, mlflowPort: 8001, license: 'MIT', dvc: false, precommit: false, ci: false,
       devcontainer: false, git: false,
     };
     const answers = await resolveAnswers({ mode: 'non-interactive', file: all });

@@ -7,14 +7,14 @@ describe('parseArgs', () => {
   it('reads a flag for every question, in both --flag value and --flag=value forms', () => {
     const parsed = parseArgs([
       'churn', '--package-name', 'churn_core', '--description=Churn & "retention"', '--author-name', 'Ada',
-      '--author-email=ada@example.com', '--python-version', '3.11', '--framework=pytorch', '--compute=cpu', '--cuda-version', '12.6',
+      '--author-email=ada@example.com', '--python-version', '3.11', '--framework=pytorch', '--task', 'classification', '--compute=cpu', '--cuda-version', '12.6',
       '--jupyter-port', '9999', '--mlflow-port=5001', '--license', 'none', '--no-dvc', '--pre-commit',
       '--ci=false', '--devcontainer=true', '--no-git',
     ]);
     expect(parsed.positional).toBe('churn');
     expect(parsed.flags).toEqual({
       packageName: 'churn_core', description: 'Churn & "retention"', authorName: 'Ada', authorEmail: 'ada@example.com',
-      pythonVersion: '3.11', framework: 'pytorch', compute: 'cpu', cudaVersion: '12.6', jupyterPort: '9999', mlflowPort: '5001',
+      pythonVersion: '3.11', framework: 'pytorch', task: 'classification', compute: 'cpu', cudaVersion: '12.6', jupyterPort: '9999', mlflowPort: '5001',
       license: 'none', dvc: false, precommit: true, ci: false, devcontainer: true, git: false,
     });
     expect(Object.keys(parsed.flags).length).toBe(questions.length - 1);

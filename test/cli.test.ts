@@ -61,8 +61,8 @@ describe.concurrent('create-ml-project (the built bin)', () => {
       version,
       answers: {
         projectName: 'my-project', packageName: 'my_project', description: 'A machine-learning project',
-        authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.12', framework: 'sklearn', compute: 'auto',
-        cudaVersion: '12.8', jupyterPort: 8888, mlflowPort: 5000, license: 'MIT', dvc: true, precommit: true,
+        authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.12', framework: 'sklearn', task: 'regression',
+        compute: 'auto', cudaVersion: '12.8', jupyterPort: 8888, mlflowPort: 5000, license: 'MIT', dvc: true, precommit: true,
         ci: true, devcontainer: true, git: false,
       },
     });

@@ -24,7 +24,7 @@ const hostile = {
 
 const baseTargets = [
   'help', 'init', 'create-container', 'start-container', 'stop-container', 'clean-container', 'urls',
-  'shell', 'logs', 'status', 'doctor', 'venv', 'test', 'lint', 'format', 'lock', 'etl', 'train', 'evaluate', 'clean',
+  'shell', 'logs', 'status', 'doctor', 'serve', 'venv', 'test', 'lint', 'format', 'lock', 'etl', 'train', 'evaluate', 'clean',
 ];
 
 interface Generated {
@@ -47,7 +47,7 @@ beforeAll(async () => {
 
 /** The variables a developer's shell might hold that compose or make would read. */
 const leaking = [
-  'JUPYTER_HOST_PORT', 'MLFLOW_HOST_PORT', 'JUPYTER_TOKEN', 'ML_PROJECT_IMAGE', 'ML_PROJECT_IN_CONTAINER', 'USER_UID', 'USER_GID',
+  'JUPYTER_HOST_PORT', 'MLFLOW_HOST_PORT', 'SERVE_HOST_PORT', 'JUPYTER_TOKEN', 'ML_PROJECT_IMAGE', 'ML_PROJECT_IN_CONTAINER', 'USER_UID', 'USER_GID',
   'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE', 'GPU', 'ML_PROJECT', 'CONFIG', 'SERVICE', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL',
 ];
 
@@ -100,19 +100,30 @@ describe('docker-compose files', () => {
       const mirrored = gpu ? { BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' } : { BASE_IMAGE: 'mirror.example/python' };
       const env = { CPU_BASE_IMAGE: 'mirror.example/python', GPU_BASE_IMAGE: 'mirror.example/cuda', PYTHON_IMAGE: 'mirror.example/python' };
       for (const [settings, expected] of [[{}, pinned], [env, mirrored]] as const) {
-        const services = composeConfig(dir, stack, settings);
+        const { serve, ...services } = composeConfig(dir, stack, settings);
         for (const [name, service] of Object.entries(services)) {
           expect(service.build.args, `${name} ${stack.join(' ')}`).toMatchObject(expected);
           if (!gpu) expect(service.build.args.PYTHON_IMAGE).toBeUndefined();
         }
+        // The serving image is a Python one everywhere: a CPU serves the model.
+        const python = settings === env ? 'mirror.example/python' : pythonImages[answers.pythonVersion as keyof typeof pythonImages];
+        expect(serve!.build.args, stack.join(' ')).toEqual({ BASE_IMAGE: python });
       }
     }
   });
 
   it.each(Object.keys(presets))('%s: docker-compose config accepts docker-compose.yml; ports on 127.0.0.1 only', (preset) => {
     const { dir, answers } = projects[preset]!;
-    const services = composeConfig(dir, ['docker-compose.yml']);
+    const { serve, ...services } = composeConfig(dir, ['docker-compose.yml']);
     expect(Object.keys(services).sort()).toEqual(['bash-executor', 'jupyter', 'mlflow']);
+    expect(serve).toMatchObject({
+      image: `${answers.projectName}-serve:latest`,
+      build: { context: dir, dockerfile: 'docker/Dockerfile.serve' },
+      ports: ['127.0.0.1:8000:8000/tcp'],
+      profiles: ['serve'],
+      healthcheck: { test: ['CMD', 'python', '-c', expect.stringContaining("urlopen('http://127.0.0.1:8000/health'")] },
+    });
+    expect(serve!.volumes, 'the serving image holds its model').toBeUndefined();
     const kind = answers.compute === 'gpu' ? 'gpu' : 'cpu';
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBe(`${answers.projectName}-${kind}:latest`);
@@ -189,7 +200,8 @@ describe('docker-compose files', () => {
   it('the GPU override (compute auto) switches every service to the GPU image and gives GPUs to bash-executor and jupyter', () => {
     const { dir, answers } = projects.defaults!;
     expect(answers.compute).toBe('auto');
-    const services = composeConfig(dir, ['docker-compose.yml', 'docker-compose.gpu.yml'], { JUPYTER_HOST_PORT: '9900' });
+    const { serve, ...services } = composeConfig(dir, ['docker-compose.yml', 'docker-compose.gpu.yml'], { JUPYTER_HOST_PORT: '9900' });
+    expect(serve!.build.dockerfile).toBe('docker/Dockerfile.serve');
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBe(`${answers.projectName}-gpu:latest`);
       expect(service.build.dockerfile, name).toBe('docker/Dockerfile.gpu');
@@ -310,6 +322,20 @@ describe('Makefile', () => {
       expect(dry.stderr).toMatch(/No rule to make target/);
     }
     expect(readFileSync(join(dir, 'Makefile'), 'utf8')).not.toMatch(/dvc|pre-commit/i);
+  });
+
+  it('make serve refuses before a model exists, then builds and starts the serve profile with SERVE_HOST_PORT', () => {
+    const dir = copyOf('defaults');
+    const refused = make(dir, ['serve']);
+    expect(refused.code).toBe(2); // make's own code for a recipe that failed
+    expect(refused.stderr).toContain('make serve: models/model.joblib does not exist yet: train a model first (make etl train).');
+    writeFileSync(join(dir, 'models', 'model.joblib'), '');
+    for (const [port, prefix] of [['9123', "SERVE_HOST_PORT='9123' "], [undefined, '']] as const) {
+      const dry = make(dir, ['-n', 'serve', ...(port ? [`SERVE_HOST_PORT=${port}`] : [])]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(`\n${prefix}docker-compose --profile serve up -d --build serve\n`);
+      expect(dry.stdout).toContain(`$(${prefix}docker-compose --profile serve port serve 8000)`);
+    }
   });
 
   it('make -n create-container JUPYTER_HOST_PORT=9900 hands the port to compose; without it .env decides', () => {
@@ -665,13 +691,13 @@ describe('shell scripts', () => {
 
   it.each(Object.keys(presets))('%s: the compose commands and the Dockerfiles RUN scripts pass shellcheck', (preset) => {
     const { dir } = projects[preset]!;
-    const compose = parseYaml(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command: string[] }> };
+    const compose = parseYaml(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] }> };
     for (const [name, service] of Object.entries(compose.services)) {
-      if (service.command[0] === 'sh') shellcheck(service.command[2]!.replaceAll('$$', '$'), `docker-compose.yml ${name}`);
+      if (service.command?.[0] === 'sh') shellcheck(service.command[2]!.replaceAll('$$', '$'), `docker-compose.yml ${name}`);
     }
-    for (const file of ['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'].filter((f) => existsSync(join(dir, f)))) {
+    for (const file of ['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker/Dockerfile.serve'].filter((f) => existsSync(join(dir, f)))) {
       const scripts = runScripts(readFileSync(join(dir, file), 'utf8'));
-      expect(scripts.length, file).toBeGreaterThan(1);
+      expect(scripts.length, file).toBeGreaterThanOrEqual(file.endsWith('serve') ? 1 : 2);
       for (const script of scripts) shellcheck(script, file);
     }
   });
@@ -829,7 +855,9 @@ describe('hygiene and docs', () => {
     }
     expect(run('git', ['check-ignore', '--no-index', ...kept], dir).stdout).toBe('');
     const dockerignore = readFileSync(join(dir, '.dockerignore'), 'utf8').split('\n');
-    for (const entry of ['.git', '.env', 'data', 'mlruns', 'models']) expect(dockerignore).toContain(entry);
+    for (const entry of ['.git', '.env', 'data', 'mlruns', 'models/*']) expect(dockerignore).toContain(entry);
+    // The trained model only: the serving image holds it.
+    expect(dockerignore.filter((line) => line.startsWith('!'))).toEqual(['!models/model.joblib']);
     expect(dockerignore.includes('.dvc/cache')).toBe(projects[preset]!.answers.dvc);
   });
 
@@ -932,7 +960,7 @@ describe('hygiene and docs', () => {
 });
 
 describe('snapshots of the defaults preset', () => {
-  it.each(['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker-compose.yml', 'docker-compose.gpu.yml', 'Makefile'])('%s', async (file) => {
+  it.each(['docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'docker/Dockerfile.serve', 'docker-compose.yml', 'docker-compose.gpu.yml', 'Makefile'])('%s', async (file) => {
     const text = readFileSync(join(projects.defaults!.dir, file), 'utf8');
     await expect(text).toMatchFileSnapshot(`__snapshots__/generated-docker/${file.replace('/', '_')}`);
   });

@@ -1,17 +1,20 @@
 /**
  * The generated project's Python side, run for real with Debian's python3
  * (no mlflow): its own pytest suite, the pipeline steps as the Makefile runs
- * them, the notebook's code, and every structured file parsed back by Python
- * with hostile free text that must come out verbatim. The PyTorch variant
- * has its own file, generated-pytorch.test.ts.
+ * them (etl, train, evaluate, predict), the model server on a loopback port,
+ * configs refused in one line, the notebook's code, and every structured file
+ * parsed back by Python with hostile free text that must come out verbatim,
+ * for regression and classification. The PyTorch variant has its own file,
+ * generated-pytorch.test.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { md } from '../src/shared/escape.js';
 import { pythonPackages } from '../src/shared/versions.js';
-import { generateProject, presets, tempDir } from './helpers/generate.js';
+import { generateProject, presets, taskPresets, tempDir } from './helpers/generate.js';
 import { notebookScript, python, runPython } from './helpers/python.js';
+import { checkServer, pipelineExpectations, refusedConfigs } from './helpers/pipeline.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ C:\\temp\\ 🚀 \${{ x }} %(y)s`,
@@ -58,14 +61,16 @@ interface Notebook {
   cells: { cell_type: string; id: string; source: string[]; metadata: { tags?: string[] }; outputs?: unknown[]; execution_count?: unknown }[];
 }
 
-const cases = Object.entries(presets).map(([name, preset]) => {
+const cases = Object.entries({ ...presets, classification: taskPresets.classification! }).map(([name, preset]) => {
   const answers: Record<string, unknown> = { ...hostile, ...preset };
   const projectName = (answers.projectName as string | undefined) ?? 'my-project';
   const packageName = (answers.packageName as string | undefined) ?? projectName.replaceAll('-', '_');
-  return { name, answers, projectName, packageName };
+  const task = answers.task === 'classification' ? 'classification' : 'regression';
+  return { name, answers, projectName, packageName, task } as const;
 });
 
-describe.each(cases)('the generated Python project ($name preset)', ({ answers, projectName, packageName }) => {
+describe.each(cases)('the generated Python project ($name preset)', ({ name, answers, projectName, packageName, task }) => {
+  const expected = pipelineExpectations[task];
   let dir: string;
   let parsed: Parsed;
 
@@ -88,9 +93,9 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     expect(run.code).toBe(0);
   }, 300_000);
 
-  it('runs etl -> train -> evaluate; train warns once that mlflow is missing and carries on', async () => {
+  it('runs etl -> train -> evaluate -> predict; train warns once that mlflow is missing and carries on', async () => {
     const etl = await runPython(['-m', `${packageName}.etl`], dir);
-    expect(etl.stderr).toContain('Wrote the diabetes sample set (442 rows)');
+    expect(etl.stderr).toContain(expected.sample);
     expect(etl.code).toBe(0);
     expect(existsSync(join(dir, 'data', 'processed', 'train.csv'))).toBe(true);
 
@@ -105,22 +110,33 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     const evaluate = await runPython(['-m', `${packageName}.evaluate`, 'configs/examples/baseline.yml'], dir);
     expect(evaluate.code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(dir, 'reports', 'metrics.json'), 'utf8')) as Record<string, number>;
-    expect(Object.keys(metrics).sort()).toEqual(['mae', 'mse', 'r2', 'rmse']);
-    expect(metrics.rmse).toBeCloseTo(Math.sqrt(metrics.mse!), 6);
-    expect(metrics.r2).toBeGreaterThan(0.2);
-    for (const figure of ['predicted_vs_actual', 'residuals']) {
+    expected.checkMetrics(metrics);
+    for (const figure of expected.figures) {
       expect(readFileSync(join(dir, 'reports', 'figures', `${figure}.png`)).subarray(1, 4).toString()).toBe('PNG');
     }
     const saved = readFileSync(join(dir, 'reports', 'config.yml'), 'utf8');
-    expect(saved).toContain('alpha: 1.0');
+    expect(saved).toContain(task === 'classification' ? 'max_iter: 1000' : 'alpha: 1.0');
+
+    const predict = await runPython(['-m', `${packageName}.predict`, 'data/processed/test.csv', '--output', 'new.csv'], dir);
+    expect(predict.code, predict.stderr).toBe(0);
+    const header = readFileSync(join(dir, 'new.csv'), 'utf8').split('\n')[0];
+    expect(header).toBe(expected.predictionColumns.join(','));
+    const rows = readFileSync(join(dir, 'new.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(rows).toBe(readFileSync(join(dir, 'data', 'processed', 'test.csv'), 'utf8').trim().split('\n').length - 1);
   }, 300_000);
 
-  it('fails with one clear line for an unknown setting', async () => {
-    const typo = join(tempDir('cmp-typo-'), 'typo.yml');
-    writeFileSync(typo, 'model:\n  params:\n    alpha: 2\n  tpye: lasso\n');
-    const run = await runPython(['-m', `${packageName}.train`, typo], dir);
+  it.runIf(name === 'defaults' || name === 'classification')('serves the model on a free loopback port: /health, /predict, 422 for a bad row', async () => {
+    await checkServer(dir, packageName, task);
+  }, 300_000);
+
+  it.runIf(name === 'defaults' || name === 'classification').each(refusedConfigs('sklearn', task))('refuses %j in one line naming the setting and the file', async (text, message) => {
+    const config = join(tempDir('cmp-config-'), 'x.yml');
+    writeFileSync(config, text);
+    const run = await runPython(['-m', `${packageName}.train`, config], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/ERROR .*typo\.yml: Unknown setting 'model\.tpye'/);
+    const errors = run.stderr.split('\n').filter((line) => line.includes(' ERROR '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`x.yml: ${message}`);
     expect(run.stderr).not.toContain('Traceback');
   }, 120_000);
 
@@ -142,9 +158,8 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     const base = parsed.yaml['configs/config.yml'] as { experiment: { name: string; description: string } };
     expect(base.experiment).toEqual({ name: projectName, description: hostile.description, run_name: null });
     const examples = Object.keys(parsed.yaml).filter((p) => p.startsWith('configs/examples/'));
-    expect(examples.sort()).toEqual(
-      ['baseline', 'gradient_boosting', 'random_forest'].map((e) => `configs/examples/${e}.yml`),
-    );
+    const names = ['baseline', 'gradient_boosting', 'random_forest', ...(task === 'classification' ? ['wine'] : [])];
+    expect(examples.sort()).toEqual(names.map((e) => `configs/examples/${e}.yml`));
     for (const example of examples) {
       for (const key of Object.keys(parsed.yaml[example]!)) expect(Object.keys(base)).toContain(key);
     }
@@ -171,8 +186,10 @@ describe.each(cases)('the generated Python project ($name preset)', ({ answers, 
     expect(dev.includes('dvc')).toBe(answers.dvc !== false);
     expect(dev.includes('pre-commit')).toBe(answers.precommit !== false);
     expect(pins('requirements.txt').map((p) => p.split('==')[0])).toEqual(
-      ['numpy', 'pandas', 'scikit-learn', 'pyyaml', 'matplotlib', 'joblib', 'mlflow'],
+      ['numpy', 'pandas', 'scikit-learn', 'pyyaml', 'matplotlib', 'joblib', 'mlflow', 'fastapi', 'uvicorn'],
     );
+    // The serving image's requirements: the same pins, without training, tracking and plotting.
+    expect(pins('requirements-serve.txt')).toEqual(pins('requirements.txt').filter((p) => !/^(matplotlib|mlflow)==/.test(p)));
   });
 
   it('writes a notebook in nbformat 4 without outputs, with a papermill parameters cell, whose code runs', async () => {

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pythonPackages } from '../src/shared/versions.js';
-import { generateProject, tempDir, torchPresets } from './helpers/generate.js';
+import { generateProject, taskPresets, tempDir, torchPresets } from './helpers/generate.js';
+import { checkServer, pipelineExpectations, refusedConfigs } from './helpers/pipeline.js';
 import { notebookScript, runPython } from './helpers/python.js';
 
 const hostile = {
@@ -16,10 +17,14 @@ const hostile = {
   authorName: `Ada "Ace" O'Brien $USER #2 & <co> 50% \\ 🧪`,
 };
 
-describe.each(Object.entries(torchPresets))('the generated PyTorch project (%s preset)', (name, preset) => {
+const cases = Object.entries({ ...torchPresets, 'pytorch-classification': taskPresets['pytorch-classification']! });
+
+describe.each(cases)('the generated PyTorch project (%s preset)', (name, preset) => {
   // The pipeline, torchrun and the notebook do not depend on compute or the
-  // optional parts: run once. Every preset runs its own pytest.
-  const once = name === 'pytorch-auto';
+  // optional parts: run once per task. Every preset runs its own pytest.
+  const task = preset.task === 'classification' ? 'classification' : 'regression';
+  const once = name === 'pytorch-auto' || name === 'pytorch-classification';
+  const expected = pipelineExpectations[task];
   const answers: Record<string, unknown> = { ...hostile, ...preset };
   const projectName = (answers.projectName as string | undefined) ?? 'my-project';
   const packageName = (answers.packageName as string | undefined) ?? projectName.replaceAll('-', '_');
@@ -43,8 +48,10 @@ describe.each(Object.entries(torchPresets))('the generated PyTorch project (%s p
     expect(run.code, output).toBe(0);
   }, 600_000);
 
-  it.runIf(once)('runs etl -> train -> evaluate on the CPU and writes finite metrics', async () => {
-    expect((await runPython(['-m', `${packageName}.etl`], dir)).code).toBe(0);
+  it.runIf(once)('runs etl -> train -> evaluate -> predict on the CPU, then serves the model', async () => {
+    const etl = await runPython(['-m', `${packageName}.etl`], dir);
+    expect(etl.stderr).toContain(expected.sample);
+    expect(etl.code).toBe(0);
     const train = await runPython(['-m', `${packageName}.train`, 'configs/examples/baseline.yml'], dir);
     expect(train.code, train.stderr).toBe(0);
     expect(train.stderr).toMatch(/Training mlp on \d+ rows \(validation: \d+\) on cpu\n/);
@@ -55,12 +62,26 @@ describe.each(Object.entries(torchPresets))('the generated PyTorch project (%s p
     const evaluate = await runPython(['-m', `${packageName}.evaluate`, 'configs/examples/baseline.yml'], dir);
     expect(evaluate.code, evaluate.stderr).toBe(0);
     const metrics = JSON.parse(readFileSync(join(dir, 'reports', 'metrics.json'), 'utf8')) as Record<string, number>;
-    expect(Object.keys(metrics).sort()).toEqual(['mae', 'mse', 'r2', 'rmse']);
+    expected.checkMetrics(metrics);
     for (const value of Object.values(metrics)) expect(Number.isFinite(value)).toBe(true);
-    expect(metrics.r2).toBeGreaterThan(0.2);
-  }, 300_000);
+    for (const figure of expected.figures) expect(existsSync(join(dir, 'reports', 'figures', `${figure}.png`)), figure).toBe(true);
 
-  it.runIf(once)('trains under torchrun --standalone --nproc_per_node=2 (DDP over gloo) and ends with one model', async () => {
+    const predict = await runPython(['-m', `${packageName}.predict`, 'data/processed/test.csv'], dir);
+    expect(predict.code, predict.stderr).toBe(0);
+    expect(predict.stdout.split('\n')[0]).toBe(expected.predictionColumns.join(','));
+    await checkServer(dir, packageName, task);
+  }, 400_000);
+
+  it.runIf(once).each(refusedConfigs('pytorch', task))('refuses %j in one line naming the setting and the file', async (text, message) => {
+    const config = join(tempDir('cmp-config-'), 'x.yml');
+    writeFileSync(config, text);
+    const run = await runPython(['-m', `${packageName}.etl`, config], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n').filter((line) => line.includes(' ERROR '))).toEqual([expect.stringContaining(`x.yml: ${message}`)]);
+    expect(run.stderr).not.toContain('Traceback');
+  }, 120_000);
+
+  it.runIf(name === 'pytorch-auto')('trains under torchrun --standalone --nproc_per_node=2 (DDP over gloo) and ends with one model', async () => {
     const models = join(dir, 'models');
     rmSync(models, { recursive: true, force: true });
     mkdirSync(models);
@@ -81,7 +102,7 @@ describe.each(Object.entries(torchPresets))('the generated PyTorch project (%s p
 
   it('pins torch in requirements.txt beside the scientific stack, joblib only with scikit-learn models', () => {
     const pins = readFileSync(join(dir, 'requirements.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(pins.map((p) => p.split('==')[0])).toEqual(['numpy', 'pandas', 'scikit-learn', 'pyyaml', 'matplotlib', 'mlflow', 'torch']);
+    expect(pins.map((p) => p.split('==')[0])).toEqual(['numpy', 'pandas', 'scikit-learn', 'pyyaml', 'matplotlib', 'mlflow', 'fastapi', 'uvicorn', 'torch']);
     expect(pins).toContain(`torch==${pythonPackages.torch}`);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The quality gate of the generated Python, for every variant a user can
- * choose (framework x compute, optional parts off): ruff (lint and format,
+ * choose (framework x task x compute, optional parts off): ruff (lint and format,
  * with the generated pyproject's [tool.ruff]) and pyright (with its
  * [tool.pyright], basic mode) find nothing. pyright resolves numpy, pandas,
  * scikit-learn and torch in Debian's /usr/bin/python3, as ML engineers'
@@ -21,6 +21,11 @@ const variants: Record<string, Record<string, unknown>> = {
   'pytorch, auto': { framework: 'pytorch', compute: 'auto', pythonVersion: '3.11' },
   'pytorch, cpu, parts off': { framework: 'pytorch', compute: 'cpu', dvc: false, precommit: false, ci: false, devcontainer: false, license: 'none' },
   'pytorch, gpu': { framework: 'pytorch', compute: 'gpu', cudaVersion: '13.0', pythonVersion: '3.13' },
+  'sklearn classification, auto': { framework: 'sklearn', task: 'classification', compute: 'auto', pythonVersion: '3.10' },
+  'pytorch classification, cpu, parts off': {
+    framework: 'pytorch', task: 'classification', compute: 'cpu', dvc: false, precommit: false, ci: false, devcontainer: false, license: 'none',
+  },
+  'pytorch classification, gpu': { framework: 'pytorch', task: 'classification', compute: 'gpu', pythonVersion: '3.12' },
 };
 
 interface Project {

@@ -31,6 +31,7 @@ describe('interactive run', () => {
       { expect: 'Author email .*\\(test@example.com\\)', send: enter },
       { expect: 'Python version', send: `${up}${enter}` },
       { expect: 'Model framework', send: `${down}${enter}` },
+      { expect: 'Task', send: `${down}${enter}` },
       { expect: 'CPU and GPU images', send: `${down}${enter}` },
       { expect: 'Jupyter port', send: `80${enter}` },
       { expect: 'between 1024 and 65535', send: `${backspace}${backspace}9000${enter}` },
@@ -49,8 +50,8 @@ describe('interactive run', () => {
     const answers = (JSON.parse(readFileSync(join(cwd, 'churn-model', '.yo-rc.json'), 'utf8')) as Record<string, { answers: object }>)['create-ml-project']!.answers;
     expect(answers).toEqual({
       projectName: 'churn-model', packageName: 'churn_model', description: "Churn & <b>$HOME</b> 'q' 🚀",
-      authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.11', framework: 'pytorch', compute: 'cpu',
-      cudaVersion: '12.8', jupyterPort: 9000, mlflowPort: 9001, license: 'none', dvc: false, precommit: true,
+      authorName: 'Test User', authorEmail: 'test@example.com', pythonVersion: '3.11', framework: 'pytorch', task: 'classification',
+      compute: 'cpu', cudaVersion: '12.8', jupyterPort: 9000, mlflowPort: 9001, license: 'none', dvc: false, precommit: true,
       ci: false, devcontainer: true, git: false,
     });
     expect(existsSync(join(cwd, 'churn-model', 'LICENSE'))).toBe(false);
@@ -104,7 +105,7 @@ describe('interactive run', () => {
     ['a yes/no question', ['my-project', '--answers', 'a.yml'], [] as Step[], 'DVC'],
   ])('Ctrl-D (end of input) at %s: exit 130 like Ctrl-C, nothing written', (_what, args, before, last) => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'a.yml'), 'packageName: p\ndescription: d\nauthorName: A\nauthorEmail: ""\npythonVersion: "3.12"\nframework: sklearn\ncompute: cpu\njupyterPort: 9000\nmlflowPort: 9001\nlicense: MIT\n');
+    writeFileSync(join(cwd, 'a.yml'), 'packageName: p\ndescription: d\nauthorName: A\nauthorEmail: ""\npythonVersion: "3.12"\nframework: sklearn\ntask: regression\ncompute: cpu\njupyterPort: 9000\nmlflowPort: 9001\nlicense: MIT\n');
     const result = runOnPty(args, [...before, { expect: last, send: ctrlD }], cwd);
     expect(result.failed_step, result.transcript).toBeNull();
     expect(result.code).toBe(130);
@@ -162,6 +163,7 @@ describe('interactive run', () => {
       { expect: 'Author email', send: enter },
       { expect: 'Python version', send: enter },
       { expect: 'Model framework', send: enter },
+      { expect: 'Task', send: enter },
       { expect: 'CPU and GPU images', send: enter },
       { expect: 'CUDA version', send: enter },
       { expect: 'Jupyter port.*\\(8888\\)', send: `${backspace}${backspace}${enter}` },
@@ -184,7 +186,7 @@ describe('interactive run', () => {
   it('at a prompt, names another answer the way it was given: a flag, or the words of its prompt', () => {
     const cwd = tempDir();
     const fromFlag = runOnPty(['p', '--jupyter-port', '9000', '--no-git'], [
-      ...['Python package name', 'Short description', 'Author name', 'Author email', 'Python version', 'Model framework', 'CPU and GPU images', 'CUDA version'].map((expect) => ({ expect, send: keys.enter })),
+      ...['Python package name', 'Short description', 'Author name', 'Author email', 'Python version', 'Model framework', 'Task', 'CPU and GPU images', 'CUDA version'].map((expect) => ({ expect, send: keys.enter })),
       { expect: 'MLflow port', send: `${keys.clearLine}9000${keys.enter}` },
       { expect: 'same port as --jupyter-port', send: keys.ctrlC },
     ], cwd);

@@ -12,7 +12,7 @@ import { defaultAnswers } from '../src/generate/answers.js';
 import { renderProject, type RenderedProject } from '../src/generate/render.js';
 import { loadTemplates, type TemplateFile } from '../src/generate/templates.js';
 import { cudaImages, pythonImages, torchIndexes } from '../src/shared/versions.js';
-import { presets, tempDir, torchPresets } from './helpers/generate.js';
+import { presets, taskPresets, tempDir, torchPresets } from './helpers/generate.js';
 
 const hostile = {
   description: `Churn & "retention" 'model' at 50% <b>$HOME</b> #1 \\o/ 🚀 $(id) \`id\` {{ x }} \${{ y }} %(z)s`,
@@ -25,7 +25,7 @@ const rendered: Record<string, RenderedProject> = {};
 
 beforeAll(async () => {
   templates = await loadTemplates();
-  for (const [name, answers] of Object.entries({ ...presets, ...torchPresets })) {
+  for (const [name, answers] of Object.entries({ ...presets, ...torchPresets, ...taskPresets })) {
     const resolved = await defaultAnswers({ projectName: 'my-project', ...hostile, ...answers });
     rendered[name] = renderProject(resolved, templates, { year: 2031, generatorVersion: '0.0.0-test' });
   }
@@ -33,8 +33,8 @@ beforeAll(async () => {
 
 const text = (project: RenderedProject) => [...project].map(([path, f]) => [path, f.content.toString('utf8')] as const);
 
-/** The files every preset of a framework has, for package `pkg`. */
-function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): string[] {
+/** The files every preset of a framework and task has, for package `pkg`. */
+function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn', task: 'regression' | 'classification' = 'regression'): string[] {
   const family = {
     sklearn: {
       modules: ['models.py'],
@@ -51,11 +51,15 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn'): stri
     '.dockerignore', '.env.example', '.gitignore', '.yo-rc.json', 'Makefile', 'README.md',
     'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
     ...family.examples.map((f) => `configs/examples/${f}`),
+    ...(task === 'classification' ? ['configs/examples/wine.yml'] : []),
     'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',
-    'docker-compose.yml', 'docker/lock.py', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
-    'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements.txt',
-    ...['__init__.py', 'cli.py', 'config.py', 'data.py', 'etl.py', 'evaluate.py', 'figures.py', 'metrics.py', 'tracking.py', 'train.py', ...family.modules].map((f) => `${pkg}/${f}`),
-    ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
+    'docker-compose.yml', 'docker/Dockerfile.serve', 'docker/lock.py', 'models/.gitkeep', 'notebooks/01-exploration.ipynb', 'pyproject.toml',
+    'reports/figures/.gitkeep', 'requirements-dev.txt', 'requirements-serve.txt', 'requirements.txt',
+    ...[
+      '__init__.py', 'api.py', 'cli.py', 'config.py', 'data.py', 'errors.py', 'etl.py', 'evaluate.py', 'figures.py', 'inference.py', 'metrics.py',
+      'predict.py', 'rules.py', 'schema.py', 'serve.py', 'tracking.py', 'tracking_store.py', 'train.py', ...family.modules,
+    ].map((f) => `${pkg}/${f}`),
+    ...['conftest.py', 'test_config.py', 'test_pipeline.py', 'test_predict.py', 'test_schema.py', 'test_serve.py', 'test_tracking.py', ...family.tests].map((f) => `tests/${f}`),
   ];
 }
 const optional = ['.devcontainer/devcontainer.json', '.github/workflows/ci.yml', '.pre-commit-config.yaml', '.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.yaml', 'params.yaml', 'LICENSE'];
@@ -69,6 +73,8 @@ const expectedFiles: Record<string, string[]> = {
   'pytorch-auto': [...common('my_project', 'pytorch'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu', 'my_project/gpu_check.py'],
   'pytorch-cpu': [...common('my_project', 'pytorch'), 'docker/Dockerfile.cpu'],
   'pytorch-gpu': [...common('vision', 'pytorch'), ...optional, 'docker/Dockerfile.gpu', 'vision/gpu_check.py'],
+  'classification': [...common('my_project', 'sklearn', 'classification'), ...optional, '.devcontainer/compute.sh', 'docker-compose.gpu.yml', 'docker/Dockerfile.cpu', 'docker/Dockerfile.gpu'],
+  'pytorch-classification': [...common('my_project', 'pytorch', 'classification'), 'docker/Dockerfile.cpu'],
 };
 
 describe('the templates', () => {
@@ -137,6 +143,18 @@ describe('the templates', () => {
     }
   });
 
+  it('leave no trace of the other task', () => {
+    const classificationTrace = /breast_cancer|\bwine\b|confusion|roc_auc|roc_curve|classification|probabilit/i;
+    const regressionTrace = /diabetes|residual|\br2\b|rmse|predicted_vs_actual|regressor/i;
+    for (const [preset, project] of Object.entries(rendered)) {
+      const trace = preset.includes('classification') ? regressionTrace : classificationTrace;
+      // dvc.yaml declares the evaluation's outputs in its own terms.
+      for (const [path, content] of text(project).filter(([p]) => p !== '.yo-rc.json' && p !== 'dvc.yaml')) {
+        expect(`${path}: ${content.match(trace)?.[0] ?? ''}`).toBe(`${path}: `);
+      }
+    }
+  });
+
   it('install torch from the PyTorch index of its build: CUDA X.Y in the GPU image, CPU-only in the CPU image and CI', async () => {
     // The mapping itself: one index per CUDA version offered, named after it (12.6 -> cu126).
     expect(Object.keys(torchIndexes).sort()).toEqual(['cpu', ...Object.keys(cudaImages)].sort());
@@ -156,9 +174,11 @@ describe('the templates', () => {
       }
       const ci = parseYaml(file('.github/workflows/ci.yml')) as { jobs: { test: { env: Record<string, string> } } };
       expect(ci.jobs.test.env.PIP_EXTRA_INDEX_URL).toBe(torchIndexes.cpu);
-      // The pin itself is in requirements.txt only: one version for every build.
+      // One version for every build, in the requirements of the pipeline and of the serving image.
       expect(file('requirements.txt')).toMatch(/^torch==\d+\.\d+\.\d+$/m);
-      expect([...project].filter(([, f]) => /^torch==/m.test(f.content.toString('utf8'))).map(([p]) => p)).toEqual(['requirements.txt']);
+      const pinned = [...project].filter(([, f]) => /^torch==/m.test(f.content.toString('utf8'))).map(([p]) => p);
+      expect(pinned).toEqual(['requirements-serve.txt', 'requirements.txt']);
+      expect(indexOf(file('docker/Dockerfile.serve')), cudaVersion).toBe(torchIndexes.cpu);
     }
   });
 

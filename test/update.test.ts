@@ -169,6 +169,7 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
       { expect: 'Author email', send: enter },
       { expect: 'Python version', send: enter },
       { expect: 'Model framework', send: enter },
+      { expect: 'Task', send: enter },
       { expect: 'CPU and GPU images', send: enter },
       { expect: 'CUDA version', send: enter },
       { expect: 'Jupyter port.*\\(8888\\)', send: `${clearLine}9100${enter}` },

@@ -48,6 +48,8 @@ export const optionalParts: readonly OptionalPart[] = [
     when: pytorch,
   },
   { paths: ['__package__/gpu_check.py'], when: (a) => pytorch(a) && hasGpuImage(a) },
+  // The second sample set of a classification project: three classes instead of two.
+  { paths: ['configs/examples/wine.yml'], when: (a) => a.task === 'classification' },
 ];
 
 export function isIncluded(path: string, answers: Answers): boolean {

@@ -17,6 +17,7 @@ import {
 } from './validate.js';
 
 export const frameworkChoices = ['sklearn', 'pytorch'] as const;
+export const taskChoices = ['regression', 'classification'] as const;
 export const computeChoices = ['auto', 'cpu', 'gpu'] as const;
 export const licenseChoices = ['MIT', 'BSD-3-Clause', 'Apache-2.0', 'none'] as const;
 export const pythonChoices = Object.keys(pythonImages) as PythonVersion[];
@@ -30,6 +31,7 @@ export interface Answers {
   authorEmail: string;
   pythonVersion: PythonVersion;
   framework: (typeof frameworkChoices)[number];
+  task: (typeof taskChoices)[number];
   compute: (typeof computeChoices)[number];
   cudaVersion: CudaVersion;
   jupyterPort: number;
@@ -222,6 +224,24 @@ export const questions: readonly Question[] = [
     default: () => 'sklearn',
     parse(raw) {
       return choice(this, raw, frameworkChoices);
+    },
+  },
+  {
+    name: 'task',
+    flag: 'task',
+    kind: 'choice',
+    message: 'Task',
+    noun: 'task',
+    help: 'regression (predict a number) or classification (predict a class and its probabilities)',
+    example: 'classification',
+    choices: taskChoices,
+    choiceHelp: {
+      regression: "predict a number; sample data: scikit-learn's diabetes set",
+      classification: "predict a class and its probabilities; sample data: scikit-learn's breast cancer set",
+    },
+    default: () => 'regression',
+    parse(raw) {
+      return choice(this, raw, taskChoices);
     },
   },
   {

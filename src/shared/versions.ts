@@ -31,6 +31,9 @@ export const pythonPackages = {
   matplotlib: '3.10.7',
   joblib: '1.5.2',
   mlflow: '3.4.0',
+  // serving: requirements.txt and requirements-serve.txt (the serving image)
+  fastapi: '0.116.1',
+  uvicorn: '0.35.0',
   // the pytorch framework only (requirements.txt); its build comes from torchIndexes
   torch: '2.9.1',
   // development: requirements-dev.txt

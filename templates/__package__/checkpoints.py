@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from . import nets
-from .config import Config, PipelineError, changed_settings
+from .config import Config, changed_settings
+from .errors import PipelineError
 
 if TYPE_CHECKING:
     from .trainer import Trainer

@@ -1,14 +1,19 @@
 """Experiment configuration: the base file plus one experiment's changes.
 
-configs/config.yml declares every setting with its default. An experiment file
-(configs/examples/*.yml) holds only what it changes, so a diff between two
-experiments is the diff between two small files. Merging rules:
+configs/config.yml declares every setting with its default (written from the
+schema, schema.py). An experiment file (configs/examples/*.yml) holds only
+what it changes, so a diff between two experiments is the diff between two
+small files. Merging rules:
 
 - mappings merge key by key, recursively;
 - lists and scalars replace the base value whole;
 - a key the base does not declare is an error (a typo such as ``test_sise``
   would otherwise be ignored silently), except under the open sections listed
   in ``OPEN_SECTIONS``, whose keys belong to the chosen model.
+
+The merged settings are then checked against the schema: types, ranges and
+choices, and the chosen model's parameters; a refusal names the setting and
+the file that set it.
 """
 
 from __future__ import annotations
@@ -22,20 +27,15 @@ from typing import Any
 
 import yaml
 
+from . import schema
+from .errors import ConfigError
+
 BASE_CONFIG = Path("configs") / "config.yml"
 DEFAULT_EXPERIMENT = Path("configs") / "examples" / "baseline.yml"
 
 # Sections whose keys are not declared in the base: they are passed through to
 # the model, whose accepted parameters depend on ``model.type``.
 OPEN_SECTIONS: frozenset[tuple[str, ...]] = frozenset({("model", "params")})
-
-
-class PipelineError(Exception):
-    """A problem fixed by editing a file or running an earlier step: shown without a traceback."""
-
-
-class ConfigError(PipelineError, ValueError):
-    """A configuration file is missing, unreadable or inconsistent with the base."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,32 @@ def resolve_experiment(path: str | Path, root: Path) -> Path:
     return root / given
 
 
+def sets(delta: Mapping[str, Any], name: str) -> bool:
+    """Whether the settings ``delta`` give the dotted setting ``name``, or a value above it."""
+    node: Any = delta
+    for part in name.split("."):
+        if not isinstance(node, Mapping):
+            return True  # a value in place of the mapping that held ``name``
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as messages name it: relative to the project folder when it is inside."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def load_config(path: str | Path = DEFAULT_EXPERIMENT, root: Path | None = None) -> Config:
-    """The base config of the project at ``root``, with the experiment file ``path`` over it."""
+    """The base config of the project at ``root``, with the experiment file ``path`` over it.
+
+    Raises ConfigError for an unknown key or a value the schema refuses, naming
+    the setting and the file it came from.
+    """
     project = root or find_root()
     source = resolve_experiment(path, project)
     base = read_yaml(project / BASE_CONFIG)
@@ -136,7 +160,12 @@ def load_config(path: str | Path = DEFAULT_EXPERIMENT, root: Path | None = None)
     try:
         values = merge(base, delta)
     except ConfigError as error:
-        raise ConfigError(f"{source}: {error}") from None
+        raise ConfigError(f"{shown_path(source, project)}: {error}") from None
+
+    def where(name: str) -> str:
+        return shown_path(source if sets(delta, name) else project / BASE_CONFIG, project)
+
+    schema.validate(values, where)
     return Config(values=values, root=project, source=source)
 
 

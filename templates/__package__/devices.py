@@ -24,7 +24,7 @@ import torch.amp
 import torch.backends.cudnn
 import torch.version
 
-from .config import ConfigError
+from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import Dataset, DistributedSampler
 
 from . import devices
-from .config import ConfigError
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import { repoRoot } from '../helpers/generate.js';
 
 export const hostNetworkFixture = join(repoRoot, 'test', 'fixtures', 'compose', 'host-network.yml');
 
-type Service = Record<string, unknown> & { ports?: unknown[] };
+type Service = Record<string, unknown> & { ports?: unknown[]; profiles?: string[] };
 interface ComposeFile {
   version?: string;
   services?: Record<string, Service>;
@@ -66,6 +66,11 @@ export function writeComposeCopy(projectDir: string, generated: readonly string[
     const doc = parse(readFileSync(join(projectDir, file), 'utf8'), { merge: true }) as ComposeFile;
     version ??= doc.version;
     for (const [name, service] of Object.entries(doc.services ?? {})) {
+      // A service under a profile (serve) is not started by `up`: left out of the copy.
+      if (service.profiles) {
+        delete doc.services![name];
+        continue;
+      }
       const first = service.ports?.[0];
       if (first !== undefined) {
         const pair = portPair(first, env);

@@ -88,3 +88,9 @@ export const torchPresets: Record<string, Record<string, unknown>> = {
   'pytorch-cpu': { framework: 'pytorch', compute: 'cpu', dvc: false, precommit: false, ci: false, devcontainer: false, license: 'none' },
   'pytorch-gpu': { framework: 'pytorch', compute: 'gpu', cudaVersion: '12.6', projectName: 'vision-lab', packageName: 'vision' },
 };
+
+/** The classification task with each framework, one of them with every optional part off. */
+export const taskPresets: Record<string, Record<string, unknown>> = {
+  classification: { task: 'classification' },
+  'pytorch-classification': { task: 'classification', framework: 'pytorch', compute: 'cpu', dvc: false, precommit: false, ci: false, devcontainer: false, license: 'none' },
+};
