@@ -30,6 +30,8 @@ interface DvcYaml {
 const variants = {
   sklearn: { ...presets.defaults, git: true },
   pytorch: { ...torchPresets['pytorch-auto'], git: true },
+  'sklearn-classification': { ...presets.defaults, task: 'classification', git: true },
+  'pytorch-classification': { ...torchPresets['pytorch-auto'], task: 'classification', git: true },
 };
 const projects: Record<string, string> = {};
 
