@@ -14,7 +14,7 @@ import { UsageError } from '../shared/errors.js';
 import { clip, quote } from '../shared/excerpt.js';
 import { readTextFile } from '../shared/text-file.js';
 import { questionByName, type AnswerKey } from './questions.js';
-import { closest } from './validate.js';
+import { closest } from '../shared/closest.js';
 import type { RawAnswers } from './answers.js';
 
 /** More alias expansions than an answers file needs, few enough to stop a "billion laughs" at once. */
