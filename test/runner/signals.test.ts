@@ -100,13 +100,15 @@ describe.concurrent('SIGINT, SIGTERM and SIGHUP in every runner command', () => 
 
   it.each(signals)('start waiting for the services, %s to the whole group: exit 130, the services it started stopped again', async (signal) => {
     const s = await stage(all);
-    s.engine.options.containers = { 'c-bash': { running: false }, 'c-jupyter': { running: false }, 'c-mlflow': { running: false } };
     const started = () => s.calls().some((c) => /^compose -f docker-compose\.yml start /.test(c));
-    // compose start "starts" them: from then on the fake engine reports them running.
-    const result = await interrupt(s, ['start'], signal, (out) => {
-      if (started()) s.engine.options.containers = {};
-      return out.includes('Waiting for');
-    }, true);
+    // compose start "starts" them: from then on the fake engine reports them running (decided at each inspect, not by the test's polling).
+    const state = () => (started() ? {} : { running: false });
+    s.engine.options.containers = {
+      get 'c-bash'() { return state(); },
+      get 'c-jupyter'() { return state(); },
+      get 'c-mlflow'() { return state(); },
+    };
+    const result = await interrupt(s, ['start'], signal, (out) => out.includes('Waiting for'), true);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('Interrupted: the stack is as it was (3 it started stopped again).');
     expect(s.calls().filter((c) => / stop /.test(c)).map((c) => c.replace(/ \|.*$/, '')).sort()).toEqual(
