@@ -173,6 +173,9 @@ export function runnerHelp(version: string): string {
 Usage:
   ml-project COMMAND [OPTIONS]
   ml-project exec [--service NAME] -- COMMAND [ARG...]
+  ml-project run [--on TARGET] [--gpus N] [--detach] [--allow-dirty] [--sweep FILE]... -- COMMAND [ARG...]
+  ml-project run NOTEBOOK.ipynb [-p NAME VALUE]... [--on TARGET]
+  ml-project runs | logs RUN-ID [-f] | fetch RUN-ID | cancel RUN-ID | targets
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.help}`).join('\n')}
@@ -184,13 +187,24 @@ Options:
                        docker/Dockerfile.cpu, the CUDA runtime image of docker/Dockerfile.gpu
   --python-image IMAGE build, GPU image only: the PYTHON_IMAGE build argument, the
                        Python slim image whose /usr/local docker/Dockerfile.gpu copies
-  --timeout SECONDS    build: give up when the build is silent this long (default 3600)
+  --timeout SECONDS    build, run: give up when the build is silent this long (default 3600)
                        up/start: wait this long for Jupyter and MLflow (default 180)
                        (1 to ${MAX_TIMEOUT_SECONDS} seconds)
   --keep               up/start: after a failure, keep the containers for inspection
                        (ml-project logs SERVICE; ml-project down removes them)
   --service NAME       exec: bash-executor (default), jupyter or mlflow
-  --json               doctor/status: machine-readable output
+  --on TARGET          run: a target of configs/targets.yml (default: its default, local)
+  --gpus N             run: GPUs for the job (0 to 64; default: the target's gpus)
+  --detach             run: submit and return; follow with ml-project logs RUN-ID -f
+  --allow-dirty        run: run uncommitted changes as a snapshot commit (the diff is
+                       kept in runs/RUN-ID/diff.patch); without it a dirty tree is refused
+  --sweep FILE         run: one task per experiment file (repeat it, or a pattern such as
+                       'configs/examples/*.yml'), each file the command's last argument:
+                       an array job on slurm, an Indexed Job on kubernetes
+  --dry-run            run: print what would be submitted (the container, the job
+                       script, the Kubernetes Job) and submit nothing
+  -p NAME VALUE        run NOTEBOOK: a papermill parameter
+  --json               doctor/status/run/runs/fetch/cancel/targets: machine-readable output
   -f, --follow         logs: keep following
   -h, --help           show this help
   -v, --version        show the version
@@ -205,6 +219,12 @@ COMMAND and ml-project exits 130. When stdin is a terminal, COMMAND gets one
 too, and Ctrl-C reaches it as it would locally (compose sends the key);
 SIGTERM and SIGHUP are passed on and ml-project exits 130.
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 Docker unavailable, 130 interrupted.
+run takes the project at its commit to the target (a docker engine, a SLURM
+cluster, Kubernetes), and keeps the run's record, logs and outputs in
+runs/RUN-ID/. Ctrl-C while it submits removes what was submitted; while an
+attached run goes on, it cancels the run.
+
+Exit codes: 0 ok, 1 failure (also a run that did not succeed), 2 usage,
+3 Docker or a target unavailable, 130 interrupted.
 `;
 }
