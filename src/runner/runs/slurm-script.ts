@@ -66,8 +66,9 @@ function venvLines(target: SlurmTarget, project: string): string[] {
     '  flock 9',
     '  if [ ! -x "$venv/bin/python" ]; then',
     '    rm -rf "$venv.new"',
+    '    dev=; [ -f requirements-dev.txt ] && dev=requirements-dev.txt',
     `    ${sh(target.python)} -m venv --system-site-packages "$venv.new" &&`,
-    `      "$venv.new/bin/python" -m pip install --disable-pip-version-check ${pip ? `${pip} ` : ''}-r requirements.txt $( [ -f requirements-dev.txt ] && echo '-r requirements-dev.txt') &&`,
+    `      "$venv.new/bin/python" -m pip install --disable-pip-version-check ${pip ? `${pip} ` : ''}-r requirements.txt \${dev:+-r} \${dev:+"$dev"} &&`,
     '      mv "$venv.new" "$venv"',
     '  fi',
     ') 9>"$venv.lock"',
@@ -100,7 +101,8 @@ export function jobScript(plan: RunPlan, target: SlurmTarget): string {
     ...Object.entries(plan.env).map(([k, v]) => `export ${k}=${sh(v)}`),
   ];
   if (plan.sweep.length) {
-    lines.push('case $task in', ...plan.sweep.map((file, i) => `  ${i}) ML_PROJECT_CONFIG=${sh(file)} ;;`), '  *) echo "ml-project: no experiment file for task $task" >&2; exit 1 ;;', 'esac', 'export ML_PROJECT_CONFIG');
+    // The task's experiment file: the task-th of the list.
+    lines.push(`set -- ${plan.sweep.map(sh).join(' ')}`, '[ "$task" -lt "$#" ] || { echo "ml-project: no experiment file for task $task" >&2; exit 1; }', 'shift "$task"', 'ML_PROJECT_CONFIG=$1', 'export ML_PROJECT_CONFIG');
   }
   lines.push(...target.setup);
   if (!containerised) {
