@@ -14,7 +14,8 @@ import { finalStates, runDir, updateRecord, type RunRecord } from './record.js';
 export async function refresh(root: string, backend: Backend, record: RunRecord): Promise<RunRecord> {
   if (finalStates.has(record.state)) return record;
   const status = await backend.status(record);
-  const change: Partial<RunRecord> = { state: status.state, startedAt: status.startedAt ?? record.startedAt };
+  // A queued run's reason says why it waits (no GPU free...); a running one has none.
+  const change: Partial<RunRecord> = { state: status.state, startedAt: status.startedAt ?? record.startedAt, reason: status.reason };
   if (status.tasks) change.tasks = status.tasks;
   if (finalStates.has(status.state)) Object.assign(change, { exitCode: status.exitCode, reason: status.reason, endedAt: status.endedAt ?? new Date().toISOString() });
   return updateRecord(root, record, change);
