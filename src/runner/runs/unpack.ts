@@ -47,6 +47,8 @@ export async function unpack(tar: NodeJS.ReadableStream, dir: string, rename: (p
   const reader = extract();
   reader.on('entry', (header, stream, next) => {
     const done = (error?: unknown) => (error ? next(error as Error) : next());
+    // Refusing an entry ends the whole stream, this entry's part too: that is reported once, by the unpack.
+    stream.on('error', () => undefined);
     (async () => {
       const inside = entryPath(header.name);
       const path = inside === undefined ? undefined : rename(inside);
