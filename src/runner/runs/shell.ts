@@ -54,11 +54,11 @@ export function openShell(targetName: string, host: string | undefined, env: Nod
           clearTimeout(timer);
           reject(error.code === 'ENOENT' ? new TargetUnavailableError(`Target ${targetName}: ${file} is not installed here (needed to reach ${where}).`) : error);
         });
-        child.on('close', (code) => {
+        child.on('close', (code, signal) => {
           clearTimeout(timer);
           const failed = unreachable(code, stderr);
           if (failed) reject(failed);
-          else resolve({ code: code ?? 1, stdout, stderr });
+          else resolve({ code: code ?? 1, stdout, stderr, ...(signal ? { signal } : {}) });
         });
         child.stdin.on('error', () => undefined);
         if (typeof options.input === 'string') child.stdin.end(options.input);

@@ -42,7 +42,9 @@ export class SlurmBackend implements Backend {
   }
 
   async check(): Promise<string> {
-    const result = await this.shell.run('command -v sbatch >/dev/null || { echo "no sbatch" >&2; exit 3; }; sinfo -h -o "%P|%a|%D|%T"');
+    // sinfo without its configuration retries for a minute: a cluster that does not answer in 30 s is unreachable.
+    const result = await this.shell.run('command -v sbatch >/dev/null || { echo "no sbatch" >&2; exit 3; }; sinfo -h -o "%P|%a|%D|%T"', { timeoutMs: 30_000 });
+    if (result.signal === 'SIGKILL') throw new TargetUnavailableError(`Target ${this.target.name}: SLURM did not answer on ${this.shell.where} within 30 s (sinfo).`);
     if (result.code === 3) throw new TargetUnavailableError(`Target ${this.target.name}: ${this.shell.where} has no sbatch (SLURM's client): set host: to the cluster's login node.`);
     if (result.code !== 0) throw new TargetUnavailableError(`Target ${this.target.name}: SLURM does not answer on ${this.shell.where}: ${lastLine(result.stderr) || `exit code ${result.code}`}`);
     const partitions = result.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
