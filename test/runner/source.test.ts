@@ -103,3 +103,14 @@ describe('pinSource', () => {
     await expect(pinSource(new Git(repo(), { ...env, PATH: tempDir('mlp-empty-') }), false)).rejects.toThrow(/git is not installed/);
   });
 });
+
+it('--allow-dirty with runs/ ignored by git, or not: the snapshot never holds runs/', async () => {
+  for (const gitignore of ['runs/\n', '']) {
+    const dir = repo({ 'train.py': 'x\n', '.gitignore': gitignore });
+    mkdirSync(join(dir, 'runs', '20261202-180501-3f9a'), { recursive: true });
+    writeFileSync(join(dir, 'runs', '20261202-180501-3f9a', 'run.json'), '{}');
+    writeFileSync(join(dir, 'train.py'), 'y\n');
+    const source = await pinSource(new Git(dir, env), true);
+    expect(git(dir, 'ls-tree', '-r', '--name-only', source.commit).split('\n').sort()).toEqual(['.gitignore', 'train.py']);
+  }
+});

@@ -36,7 +36,9 @@ export class Git {
 
   async must(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
     const result = await this.run(args, env);
-    if (result.code !== 0) throw new FailureError(`git ${args[0]} failed: ${result.stderr.trim().split('\n').pop() ?? `exit code ${result.code}`}`);
+    // git's own words, without its hints.
+    const said = result.stderr.split('\n').find((l) => l.trim() && !l.startsWith('hint:'));
+    if (result.code !== 0) throw new FailureError(`git ${args[0]} failed: ${said ?? `exit code ${result.code}`}`);
     return result.stdout.trim();
   }
 
@@ -89,7 +91,9 @@ async function snapshot(git: Git, head: string, prefix: string): Promise<Source>
   try {
     const env = { GIT_INDEX_FILE: join(scratch, 'index') };
     await git.must(['read-tree', head], env);
-    await git.must(['add', '-A', '--', '.', `:(exclude)${RUNS_DIR}`], env);
+    await git.must(['add', '-A', '--', '.'], env);
+    // runs/ is the runner's, not the project's: out of the snapshot whether git ignores it or not.
+    await git.must(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', RUNS_DIR], env);
     const tree = await git.must(['write-tree'], env);
     const commit = await git.must(['commit-tree', tree, '-p', head, '-m', 'ml-project run: the working tree as it was'], { ...env, ...IDENTITY });
     const diff = await git.must(['diff', '--binary', head, commit, '--', '.']);
