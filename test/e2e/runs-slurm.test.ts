@@ -5,11 +5,12 @@
  * job over the experiment files, a cancel, a job the scheduler refuses, a
  * node lost mid-run, and an interrupt while submitting.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/generate.js';
 import { exec, tail } from './engine.js';
 import { commitTargets, mlProject, newestRun, record, runsProject, treeState, type RunsProject } from './runs-project.js';
 
@@ -25,6 +26,8 @@ describe.runIf(process.env.CMP_E2E_REQUIRED === '1')('CMP_E2E_REQUIRED=1 (runs o
 });
 
 const node = hostname().split('.')[0]!;
+const papermill = join(repoRoot, 'test', 'fixtures', 'papermill');
+const hasNbclient = spawnSync('/usr/bin/python3', ['-c', 'import nbclient, ipykernel']).status === 0;
 
 async function waitFor(project: RunsProject, id: string, state: string): Promise<void> {
   for (let i = 0; i < 60; i++) {
@@ -45,7 +48,8 @@ describe.skipIf(skip !== null)('ml-project run on a SLURM cluster', () => {
 
   beforeAll(async () => {
     project = await runsProject('runs-slurm');
-    commitTargets(project, `targets:\n  cluster:\n    kind: slurm\n    workdir: ${work}\n    runtime: none\n    python: /usr/bin/python3\n  nowhere:\n    kind: slurm\n    workdir: ${work}\n    partition: gpu-a100\n`);
+    // papermill is not packaged by Debian: the notebooks target puts a stand-in on the job's PATH (test/fixtures/papermill).
+    commitTargets(project, `targets:\n  cluster:\n    kind: slurm\n    workdir: ${work}\n    runtime: none\n    python: /usr/bin/python3\n  notebooks:\n    kind: slurm\n    workdir: ${work}\n    runtime: none\n    python: /usr/bin/python3\n    setup: ["export PATH=${papermill}:$PATH"]\n  nowhere:\n    kind: slurm\n    workdir: ${work}\n    partition: gpu-a100\n`);
   }, 300_000);
 
   afterAll(async () => {
@@ -92,6 +96,28 @@ describe.skipIf(skip !== null)('ml-project run on a SLURM cluster', () => {
     });
     expect(result.stdout).toMatch(/^\[task 2\] /m);
   });
+
+  it.runIf(hasNbclient || process.env.CMP_E2E_REQUIRED === '1')('run NOTEBOOK -p: papermill with the parameters, the executed copy back; also when a cell fails', async () => {
+    const ok = await mlProject(project, ['run', '--on', 'notebooks', 'notebooks/01-exploration.ipynb', '-p', 'config_path', 'configs/examples/random_forest.yml']);
+    expect(ok.code, tail(ok)).toBe(0);
+    const id = newestRun(project);
+    const run = record(project, id) as unknown as { command: string[] };
+    expect(run.command).toEqual(['papermill', 'notebooks/01-exploration.ipynb', 'notebooks/01-exploration.ipynb', '-p', 'config_path', 'configs/examples/random_forest.yml']);
+    const executed = JSON.parse(readFileSync(join(project.dir, 'runs', id, 'notebooks', '01-exploration.ipynb'), 'utf8')) as { cells: { cell_type: string; source: string | string[]; outputs?: { text?: string | string[] }[] }[] };
+    const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : (v ?? ''));
+    expect(executed.cells.some((c) => text(c.source).includes('config_path = "configs/examples/random_forest.yml"'))).toBe(true);
+    expect(executed.cells.some((c) => (c.outputs ?? []).some((o) => text(o.text).includes('random_forest')))).toBe(true);
+    // The project's own copy is as committed.
+    expect(readFileSync(join(project.dir, 'notebooks', '01-exploration.ipynb'), 'utf8')).not.toContain('random_forest.yml"');
+
+    const failing = await mlProject(project, ['run', '--on', 'notebooks', 'notebooks/01-exploration.ipynb', '-p', 'config_path', 'configs/examples/missing.yml']);
+    expect(failing.code, tail(failing)).toBe(1);
+    const failed = newestRun(project);
+    expect(record(project, failed)).toMatchObject({ state: 'failed', exitCode: 1, fetched: true });
+    const partial = readFileSync(join(project.dir, 'runs', failed, 'notebooks', '01-exploration.ipynb'), 'utf8');
+    expect(partial).toContain('missing.yml');
+    expect(partial).toMatch(/"output_type": "error"/);
+  }, 300_000);
 
   it('cancel ends a running job: cancelled, nothing left queued', async () => {
     const submit = await mlProject(project, ['run', '--on', 'cluster', '--detach', '--', 'sleep', '300']);
