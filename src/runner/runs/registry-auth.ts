@@ -24,7 +24,7 @@ export function registryHost(registry: string): string {
   return /[.:]/.test(first) || first === 'localhost' ? first : 'docker.io';
 }
 
-export async function registryAuth(registry: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function registryAuth(registry: string, env: NodeJS.ProcessEnv): Promise<string> {
   const host = registryHost(registry);
   const dir = env.DOCKER_CONFIG || join(env.HOME ?? '', '.docker');
   let config: DockerConfig = {};
@@ -53,5 +53,6 @@ export async function registryAuth(registry: string, env: NodeJS.ProcessEnv): Pr
     const [username, ...rest] = Buffer.from(entry.auth, 'base64').toString().split(':');
     return encode({ username: username!, password: rest.join(':'), serveraddress: host });
   }
-  return undefined;
+  // No credentials: an anonymous push, said the way the docker CLI says it (engines may require the header).
+  return encode({ serveraddress: host });
 }
