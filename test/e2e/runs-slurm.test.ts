@@ -164,8 +164,14 @@ describe.skipIf(skip !== null)('ml-project run on a SLURM cluster', () => {
     }
   });
 
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s while submitting: exit 130, nothing left queued, the record says so', async (signal) => {
-    const result = await mlProject(project, ['run', '--on', 'cluster', '--', 'sleep', '300'], { interruptWhen: (out) => out.includes('Sending the commit'), interruptWith: { signal, group: false } });
+  it.each([
+    ['SIGINT', false],
+    ['SIGTERM', false],
+    ['SIGHUP', false],
+    // Ctrl-C at a terminal: the whole process group gets it.
+    ['SIGINT', true],
+  ] as const)('%s while submitting (to the process group: %s): exit 130, nothing left queued, the record says so', async (signal, group) => {
+    const result = await mlProject(project, ['run', '--on', 'cluster', '--', 'sleep', '300'], { interruptWhen: (out) => out.includes('Sending the commit'), interruptWith: { signal, group } });
     const id = newestRun(project);
     if (result.code === 130) {
       expect(record(project, id)).toMatchObject({ state: 'cancelled', reason: expect.stringMatching(/^interrupted (while submitting|before it was submitted)/) });

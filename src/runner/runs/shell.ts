@@ -24,8 +24,13 @@ export interface Shell {
   read(script: string): NodeJS.ReadableStream;
 }
 
+/**
+ * In a process group of its own: a Ctrl-C at the terminal reaches the runner
+ * alone, so a submission (sbatch) is never cut in half; the runner then
+ * removes what it queued, by name.
+ */
 function spawnScript(file: string, args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
 }
 
 export function openShell(targetName: string, host: string | undefined, env: NodeJS.ProcessEnv): Shell {

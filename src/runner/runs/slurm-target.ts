@@ -63,7 +63,7 @@ export class SlurmBackend implements Backend {
     options.say(`Sending the commit to ${this.shell.where}`);
     await this.must(`mkdir -p ${run}/logs ${run}/status && cat > ${run}/source.tar`, 'writing the run\'s folder', this.git.archive(plan.source));
     await this.must(`cat > ${run}/job.sh && chmod +x ${run}/job.sh`, 'writing the job script', jobScript(plan, this.target));
-    // Never killed half-way by an interrupt: sbatch either queues the job (then abandon finds it by name) or does not.
+    // sbatch runs to its end even after a Ctrl-C (shell.ts): it queues the job, which abandon then finds by name, or it does not.
     const result = await this.shell.run(`sbatch ${sbatchArgs(plan, this.target).join(' ')}`);
     if (result.code !== 0) throw new FailureError(`The cluster refused the job: ${lastLine(result.stderr).replace(/^sbatch: error: /, '') || `sbatch exit code ${result.code}`}`);
     const job = result.stdout.trim().split(';')[0]!;
