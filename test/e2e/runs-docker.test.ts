@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineEnv, exec, probeEngine, tail } from './engine.js';
-import { baseImageFor, mlProject, newestRun, record, runsProject, treeState, type RunsProject } from './runs-project.js';
+import { baseImageFor, mlProject, newestRun, removeRunImages, record, runsProject, treeState, type RunsProject } from './runs-project.js';
 
 const engine = await probeEngine();
 if (engine.skip) console.warn(`[e2e runs on docker] skipped: ${engine.skip}`);
@@ -31,6 +31,10 @@ describe.skipIf(engine.skip !== null)('ml-project run on the local Docker engine
     project = await runsProject('runs-docker');
     project.env.CPU_BASE_IMAGE = await baseImageFor(project);
   }, 900_000);
+
+  afterAll(async () => {
+    if (project) await removeRunImages(project);
+  }, 180_000);
 
   it('done when: run --on local -- the pipeline ends succeeded, runs/<id>/ holds the record, logs and metrics.json; runs --json lists it; the tree is untouched', async () => {
     const before = treeState(project.dir);

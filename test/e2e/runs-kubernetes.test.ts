@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded, startFakeKubeApi, type FakeKubeApi } from '../fakes/kube-api.js';
 import { startFakeRegistry, type FakeRegistry } from '../fakes/registry.js';
 import { exec, probeEngine, tail } from './engine.js';
-import { baseImageFor, commitTargets, mlProject, newestRun, record, runsProject, type RunsProject } from './runs-project.js';
+import { baseImageFor, commitTargets, mlProject, removeRunImages, newestRun, record, runsProject, type RunsProject } from './runs-project.js';
 
 const engine = await probeEngine();
 if (engine.skip) console.warn(`[e2e runs on kubernetes] skipped: ${engine.skip}`);
@@ -39,7 +39,8 @@ describe.skipIf(engine.skip !== null)('ml-project run --on k8s: build, push, app
   afterAll(async () => {
     await api?.close();
     await registry?.close();
-  });
+    if (project) await removeRunImages(project, registry?.host);
+  }, 180_000);
 
   it('pushes the commit\'s image, applies a Job the schema accepts naming it by digest, and records the run', async () => {
     const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: project.dir, env: project.env })).stdout.trim();

@@ -88,3 +88,13 @@ export function treeState(dir: string): Record<string, string> {
   walk(dir);
   return out;
 }
+
+/** Removes the images a test's runs built (`<project>-cpu:run-*`, and their tags in a registry). */
+export async function removeRunImages(project: RunsProject, registryHost?: string): Promise<void> {
+  const references = [`${project.dir.split('/').at(-1)}-cpu`, ...(registryHost ? [`${registryHost}/*/*`] : [])];
+  for (const reference of references) {
+    const listed = await exec('docker', ['image', 'ls', '--filter', `reference=${reference}`, '--format', '{{.Repository}}:{{.Tag}}'], { env: project.env, timeoutMs: 60_000 });
+    const tags = listed.stdout.split('\n').filter(Boolean);
+    if (tags.length) await exec('docker', ['image', 'rm', '-f', ...tags], { env: project.env, timeoutMs: 120_000 });
+  }
+}

@@ -135,6 +135,8 @@ describe.skipIf(skip !== null)('ml-project run on a SLURM cluster', () => {
     expect(result.code, tail(result)).toBe(1);
     expect(result.stderr).toMatch(/^The cluster refused the job: Batch job submission failed: Requested node configuration is not available/m);
     expect(record(project)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^not submitted: The cluster refused the job/) });
+    // Nothing of the refused run stays on the cluster.
+    expect(existsSync(join(folder(), newestRun(project)))).toBe(false);
   });
 
   it('GPUs asked for are given: --gres=gpu:N sets CUDA_VISIBLE_DEVICES', async () => {

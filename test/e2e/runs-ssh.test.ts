@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/generate.js';
 import { exec, probeEngine, tail } from './engine.js';
-import { baseImageFor, commitTargets, mlProject, newestRun, record, runsProject, type RunsProject } from './runs-project.js';
+import { baseImageFor, commitTargets, mlProject, removeRunImages, newestRun, record, runsProject, type RunsProject } from './runs-project.js';
 
 const config = process.env.CMP_SSH_CONFIG ?? '';
 const sshTarget = process.env.CMP_SSH_TARGET ?? '';
@@ -83,9 +83,10 @@ describe.skipIf(skip !== null)('runs on targets reached over ssh', () => {
     execFileSync('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: agent.socket }, stdio: 'ignore' });
   }, 900_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     if (agent) process.kill(Number(agent.pid));
-  });
+    if (project) await removeRunImages(project);
+  }, 180_000);
 
   it('a docker target at an ssh alias (system ssh, the user\'s ssh config): the run builds and runs there', async () => {
     const result = await mlProject(project, ['run', '--on', 'gpu-box', '--', 'sh', '-c', 'mkdir -p reports && echo "{\\"on\\": \\"$ML_PROJECT_RUN_ID\\"}" > reports/metrics.json'], { timeoutMs: 600_000 });

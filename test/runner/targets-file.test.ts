@@ -128,7 +128,16 @@ targets:
 
 describe('the generated configs/targets.yml', async () => {
   const answers = await defaultAnswers({ projectName: 'churn-model', packageName: 'churn' });
-  const text = renderProject(answers, await loadTemplates(), { year: 2031, generatorVersion: '0.0.0-test' }).get('configs/targets.yml')!.content.toString();
+  const project = renderProject(answers, await loadTemplates(), { year: 2031, generatorVersion: '0.0.0-test' });
+  const text = project.get('configs/targets.yml')!.content.toString();
+
+  it('the README says how to run on a GPU server or a cluster, with the package\'s commands; .gitignore ignores runs/', () => {
+    const readme = project.get('README.md')!.content.toString();
+    const section = readme.slice(readme.indexOf('## Running on a GPU server or a cluster'));
+    expect(section).toMatch(/^## Running on a GPU server or a cluster\n/);
+    for (const line of ['ml-project targets', 'ml-project run --on gpu-box --gpus 1 --detach -- python -m churn.train', "--sweep 'configs/examples/*.yml'", 'ml-project runs', 'ml-project logs RUN-ID -f', 'ml-project fetch RUN-ID', 'ml-project cancel RUN-ID', 'ML_PROJECT_RUN_ID']) expect(section).toContain(line);
+    expect(project.get('.gitignore')!.content.toString()).toMatch(/^runs\/$/m);
+  });
 
   it('holds a working local target, the default', () => {
     const targets = parseTargets(text);

@@ -79,6 +79,8 @@ export async function run(ctx: RunnerContext, options: RunOptions): Promise<numb
     record = updateRecord(project.root, record, { job: submitted.job, image: submitted.image });
   } catch (error) {
     if (ctx.signal.aborted || error instanceof InterruptedError) return interruptedSubmit(project.root, backend, record);
+    // What the submission left half-made on the target (a container that could not start, the run's folder) goes too.
+    await backend.abandon(record).catch(() => undefined);
     updateRecord(project.root, record, { state: 'failed', reason: `not submitted: ${(error as Error).message.split('\n')[0]}`, endedAt: new Date().toISOString() });
     throw error;
   }
