@@ -49,7 +49,7 @@ function common(pkg: string, framework: 'sklearn' | 'pytorch' = 'sklearn', task:
   }[framework];
   return [
     '.dockerignore', '.env.example', '.gitignore', '.yo-rc.json', 'Makefile', 'README.md',
-    'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml',
+    'configs/README.md', 'configs/config.yml', 'configs/examples/baseline.yml', 'configs/targets.yml',
     ...family.examples.map((f) => `configs/examples/${f}`),
     ...(task === 'classification' ? ['configs/examples/wine.yml'] : []),
     'data/external/.gitkeep', 'data/interim/.gitkeep', 'data/processed/.gitkeep', 'data/raw/.gitkeep',

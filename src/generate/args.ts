@@ -6,7 +6,7 @@ import { scanArgs } from '../shared/argv.js';
 import { UsageError } from '../shared/errors.js';
 import { clip, quote } from '../shared/excerpt.js';
 import { questionByFlag, questions } from './questions.js';
-import { closest } from './validate.js';
+import { closest } from '../shared/closest.js';
 import type { RawAnswers } from './answers.js';
 
 export interface ParsedArgs {

@@ -75,7 +75,18 @@ async function dispatch(args: RunnerArgs, ctx: RunnerContext): Promise<number> {
     case 'down':
       return (await import('./commands/manage.js')).down(ctx);
     case 'logs':
+      if (args.runId) return (await import('./commands/runs.js')).runLogs(ctx, args.runId, args.follow);
       return (await import('./commands/manage.js')).logs(ctx, args.service, args.follow);
+    case 'run':
+      return (await import('./commands/run.js')).run(ctx, { command: args.run, notebook: args.notebook, parameters: args.parameters, sweep: args.sweep, gpus: args.gpus, on: args.on, detach: args.detach, allowDirty: args.allowDirty, dryRun: args.dryRun, json: args.json, buildTimeoutSeconds: args.timeout ?? BUILD_TIMEOUT });
+    case 'runs':
+      return (await import('./commands/runs.js')).listRuns(ctx, args.json);
+    case 'fetch':
+      return (await import('./commands/runs.js')).fetchRun(ctx, args.runId!, args.json);
+    case 'cancel':
+      return (await import('./commands/runs.js')).cancelRun(ctx, args.runId!, args.json);
+    case 'targets':
+      return (await import('./commands/targets.js')).listTargets(ctx, args.json);
     case 'shell':
       return (await import('./commands/exec.js')).shell(ctx);
     case 'exec':

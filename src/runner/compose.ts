@@ -34,6 +34,8 @@ export interface RunOptions {
   detached?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Written to the program's stdin (else it has none). */
+  input?: string;
 }
 
 /** Runs a program; never throws, not even for a missing program (code 127, notStarted). */
@@ -42,11 +44,13 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      stdio: options.inherit ? 'inherit' : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: options.detached,
     });
     let stdout = '';
     let stderr = '';
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;

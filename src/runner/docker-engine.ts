@@ -8,6 +8,7 @@ import { demuxLogs, readEvents } from './engine-streams.js';
 import { connectionError, excerpt, isConnectionError, notAnEngineError } from './engine-errors.js';
 import { describeEndpoint, type Endpoint } from './endpoint.js';
 import { CliError, FailureError } from '../shared/errors.js';
+import { dialStdioAgent, hasSsh } from './ssh.js';
 
 /** How long the engine may take to answer: a ping, and every other call but the build stream (which has its own limit on silence). */
 export interface EngineLimits {
@@ -19,8 +20,12 @@ const LIMITS: EngineLimits = { pingMs: 15_000, callMs: 60_000 };
 
 function options(endpoint: Endpoint): Docker.DockerOptions {
   if (endpoint.kind === 'unix') return { socketPath: endpoint.socketPath };
+  if (endpoint.kind === 'ssh' && hasSsh(process.env)) {
+    // The system's ssh, as the docker CLI uses it: it reads ~/.ssh/config (aliases, keys, ProxyJump).
+    return { protocol: 'http', host: 'localhost', port: 80, agent: dialStdioAgent(endpoint, process.env) } as Docker.DockerOptions;
+  }
   if (endpoint.kind === 'ssh') {
-    // docker-modem's ssh transport hands Node an address it flags as deprecated (DEP0170);
+    // Without an ssh client, dockerode's own (an agent and user@host only). docker-modem's ssh transport hands Node an address it flags as deprecated (DEP0170);
     // the warning says nothing users can act on, so it is kept off their terminal.
     process.noDeprecation = true;
     return { protocol: 'ssh', host: endpoint.host, port: endpoint.port ?? 22, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
@@ -37,7 +42,7 @@ function health(h: Docker.ContainerInspectInfo['State']['Health']): ContainerSta
 
 export class DockerEngine implements Engine {
   readonly endpoint: string;
-  private readonly docker: Docker;
+  protected readonly docker: Docker;
 
   constructor(
     private readonly where: Endpoint,
@@ -51,7 +56,7 @@ export class DockerEngine implements Engine {
    * Transport failures and silence become DockerUnavailableError; engine
    * answers keep their message. `timeoutMs` 0: no limit.
    */
-  private async call<T>(what: string, run: () => Promise<T>, timeoutMs = this.limits.callMs): Promise<T> {
+  protected async call<T>(what: string, run: () => Promise<T>, timeoutMs = this.limits.callMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const silence = new Promise<never>((_, reject) => {
       if (timeoutMs) timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);

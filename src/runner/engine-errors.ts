@@ -80,7 +80,9 @@ export function connectionError(error: unknown, endpoint: string, kind: 'unix' |
   }
   const host = endpoint;
   if (e.level === 'client-authentication') {
-    return new DockerUnavailableError(`ssh refused the login to ${host}: ${e.message}. Check that \`ssh ${host.replace(/^ssh:\/\//, '')}\` works without a password (ssh-agent, SSH_AUTH_SOCK).`);
+    const [, destination, port] = /^ssh:\/\/(.*?)(?::(\d+))?$/.exec(host) ?? [];
+    const command = `ssh ${port ? `-p ${port} ` : ''}${destination ?? host}`;
+    return new DockerUnavailableError(`ssh refused the login to ${host}: ${(e.message ?? '').replace(/\.+$/, '')}. Check that \`${command}\` works without a password or a question (ssh-agent, IdentityFile and known_hosts in ~/.ssh/config).`);
   }
   const why =
     code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the host name does not resolve'

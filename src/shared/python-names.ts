@@ -56,4 +56,4 @@ export const projectFolders: ReadonlySet<string> = new Set([
  * ignores that a package could take: its code would never be committed.
  * test/python-names.test.ts derives the same set from the template.
  */
-export const ignoredNames: ReadonlySet<string> = new Set(['__pycache__', 'build', 'dist', 'venv', 'htmlcov', 'mlruns']);
+export const ignoredNames: ReadonlySet<string> = new Set(['__pycache__', 'build', 'dist', 'venv', 'htmlcov', 'mlruns', 'runs']);

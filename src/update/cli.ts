@@ -11,7 +11,7 @@ import { packageVersion } from '../shared/package-root.js';
 import { onInterrupt } from '../shared/signals.js';
 import { askOnTerminal } from '../generate/prompts.js';
 import { questionByFlag, questionByName, questions } from '../generate/questions.js';
-import { closest } from '../generate/validate.js';
+import { closest } from '../shared/closest.js';
 
 export type ProjectCommand = 'update' | 'check';
 

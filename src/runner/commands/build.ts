@@ -3,10 +3,10 @@
  * through the engine with the host's UID/GID, and shows step n/m. The engine
  * tags the image only when the build succeeds; this command never tags.
  */
-import { FailureError, InterruptedError, UsageError } from '../../shared/errors.js';
-import { BuildLog } from '../build-log.js';
+import { UsageError } from '../../shared/errors.js';
 import { packContext } from '../context.js';
-import { gpuEngineError, type GpuFlag } from '../gpu.js';
+import type { GpuFlag } from '../gpu.js';
+import { buildImage } from '../image-build.js';
 import { dockerfileFor, imageName } from '../images.js';
 import { requireProject } from '../project.js';
 import { chooseCompute, describeChoice } from './choose.js';
@@ -56,52 +56,7 @@ export async function build(ctx: RunnerContext, options: BuildOptions): Promise<
   const context = await packContext(project.root, dockerfile);
   line(ctx.stdout, `Building ${tag} from ${dockerfile} (${context.files} files in the context, ${engine.endpoint})`);
 
-  const log = new BuildLog();
-  const progress = ctx.progress();
-  const controller = new AbortController();
-  let timedOut = false;
-  // A stall is silence, not length: a long build that keeps reporting is left alone.
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutSeconds * 1000);
-  };
-  arm();
-  const onInterrupt = () => controller.abort();
-  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
-  // Ctrl-C while the context was being listed: do not start the build at all.
-  if (ctx.signal.aborted) controller.abort();
-  try {
-    await engine.build({
-      context: context.stream,
-      dockerfile,
-      tag,
-      buildArgs,
-      signal: controller.signal,
-      onEvent: (event) => {
-        arm();
-        const started = log.push(event);
-        if (started) progress.note(`Step ${started.index}/${started.total}: ${started.instruction}`);
-        else if (log.step && log.lines.length) progress.update(`Step ${log.step.index}/${log.step.total}  ${log.lines.at(-1)}`);
-      },
-    });
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onInterrupt);
-    progress.stop();
-  }
-  // Aborting the request makes the engine cancel the build: no tag, no running step left.
-  if (ctx.signal.aborted) throw new InterruptedError('Interrupted: the build was cancelled; no image was tagged.');
-  if (timedOut) {
-    const where = log.step ? ` at step ${log.step.index}/${log.step.total} (${log.step.instruction})` : '';
-    throw new FailureError(`The build stalled${where}: no output for ${options.timeoutSeconds}s, so it was cancelled and nothing was tagged. Raise the limit with --timeout SECONDS, or check the network if a download hangs.`);
-  }
-  if (log.error) throw gpuEngineError(log.error) ?? new FailureError(`${log.failure()}\nNothing was tagged.`);
-  line(ctx.stdout, `Built ${tag}${log.imageId ? ` (${log.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}. Next: make create-container`);
+  const imageId = await buildImage(engine, { context: context.stream, dockerfile, tag, buildArgs, timeoutSeconds: options.timeoutSeconds, signal: ctx.signal, progress: ctx.progress() });
+  line(ctx.stdout, `Built ${tag}${imageId ? ` (${imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}. Next: make create-container`);
   return 0;
 }
