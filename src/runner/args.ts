@@ -9,7 +9,7 @@ import { parseGpuFlag, type GpuFlag } from './gpu.js';
 import { isRunId } from './runs/record.js';
 
 export const commands = {
-  doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support and free ports; one line each, with fixes' },
+  doctor: { flags: ['json'], help: 'Check the engine, compose, NVIDIA support, free ports and the GPUs torch sees in the running stack; one line each, with fixes' },
   build: { flags: ['gpu', 'base-image', 'python-image', 'timeout'], help: 'Build the CPU or GPU image (make init)' },
   up: { flags: ['gpu', 'timeout', 'keep'], help: 'Start bash-executor, Jupyter and MLflow; print their URLs (make create-container). Writes .env when missing' },
   start: { flags: ['gpu', 'timeout', 'keep'], help: 'Start the stack\'s existing containers again' },

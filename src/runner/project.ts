@@ -28,6 +28,8 @@ export interface Project {
   dotenv: Record<string, string>;
   ports: PortSetting[];
   jupyterToken?: string;
+  /** `<package>.gpu_check` in a PyTorch project with a GPU image (what make gpu-check runs). */
+  gpuCheckModule?: string;
 }
 
 /**
@@ -68,6 +70,12 @@ export function resolvePorts(env: NodeJS.ProcessEnv, dotenv: Record<string, stri
   });
 }
 
+function gpuCheckModuleOf(root: string, answers: Record<string, unknown>): string | undefined {
+  const pkg = answers.packageName;
+  if (answers.framework !== 'pytorch' || typeof pkg !== 'string' || !/^[A-Za-z_]\w*$/.test(pkg)) return undefined;
+  return existsSync(join(root, pkg, 'gpu_check.py')) ? `${pkg}.gpu_check` : undefined;
+}
+
 export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
   const answers = readProjectFile(projectFileIn(root))?.entry?.answers ?? {};
   // No .env: compose and the runner fall back to the answers and defaults.
@@ -83,6 +91,7 @@ export function loadProject(root: string, env: NodeJS.ProcessEnv): Project {
     dotenv,
     ports: resolvePorts(env, dotenv, answers),
     jupyterToken: env.JUPYTER_TOKEN || dotenv.JUPYTER_TOKEN || undefined,
+    gpuCheckModule: gpuCheckModuleOf(root, answers),
   };
 }
 

@@ -1,23 +1,21 @@
 /**
  * `ml-project doctor`: one line per thing the stack needs (engine, compose,
- * NVIDIA, free ports), each missing one with its fix. Checks go on after a
+ * NVIDIA, free ports, and in a PyTorch project on the GPU image the GPUs
+ * torch sees inside the running stack), each missing one with its fix. Checks go on after a
  * failure so one run shows everything; the exit code is the worst result.
  */
 import { CliError, ExitCode } from '../../shared/errors.js';
-import { COMPOSE_HINT } from '../compose.js';
+import { COMPOSE_HINT, composeRunner } from '../compose.js';
+import type { Engine } from '../engine.js';
 import { isLocal } from '../endpoint.js';
 import { nvidiaSupport } from '../gpu.js';
 import { checkPort } from '../ports.js';
 import { findRoot, loadProject } from '../project.js';
 import { NVIDIA_HINT } from '../errors.js';
+import type { Check } from './check.js';
 import { line, type RunnerContext } from './context.js';
+import { gpuCheck, stackUsesGpu } from './doctor-gpus.js';
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-}
 
 export async function doctor(ctx: RunnerContext, json: boolean): Promise<number> {
   const checks: Check[] = [];
@@ -28,12 +26,15 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
   })();
 
   let remote = false;
+  let engine: Engine | undefined;
+  let nvidiaAvailable = false;
   try {
     remote = !isLocal(ctx.endpoint());
-    const engine = await ctx.connect();
+    engine = await ctx.connect();
     const v = await engine.version();
     checks.push({ name: 'engine', status: 'ok', detail: `Docker ${v.version} (API ${v.apiVersion}) at ${engine.endpoint}` });
     const nvidia = nvidiaSupport(await engine.info());
+    nvidiaAvailable = nvidia.available;
     const needsGpu = project?.compute === 'gpu';
     checks.push(
       nvidia.available
@@ -54,6 +55,11 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
     if (code === ExitCode.ok) code = ExitCode.failure;
   } else {
     checks.push({ name: 'compose', status: 'ok', detail: `${compose.command.join(' ')} ${compose.version}` });
+    if (engine && project?.gpuCheckModule && stackUsesGpu(project, nvidiaAvailable)) {
+      const gpus = await gpuCheck(project.gpuCheckModule, composeRunner(compose, ['docker-compose.yml'], project.root, ctx.env), engine, ctx.signal);
+      checks.push(gpus);
+      if (gpus.status === 'fail' && code === ExitCode.ok) code = ExitCode.failure;
+    }
   }
 
   if (project && !remote) {
