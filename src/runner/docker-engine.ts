@@ -156,6 +156,14 @@ export class DockerEngine implements Engine {
     });
   }
 
+  listContainers(labels: Readonly<Record<string, string>>): Promise<string[]> {
+    return this.call('list containers', async () => {
+      const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+      const found = await this.docker.listContainers({ all: true, filters: JSON.stringify(filters) });
+      return found.map((c) => c.Id);
+    });
+  }
+
   inspectContainer(id: string): Promise<ContainerState | undefined> {
     return this.call('inspect a container', async () => {
       let c: Docker.ContainerInspectInfo;

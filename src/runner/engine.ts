@@ -75,6 +75,8 @@ export interface Engine {
   /** Streams the build; resolves when the stream ends (an error event inside it is the caller's to judge), rejects on transport errors and abort. */
   build(request: BuildRequest): Promise<void>;
   imageExists(name: string): Promise<boolean>;
+  /** The ids of the containers, running or not, that carry every one of these labels. */
+  listContainers(labels: Readonly<Record<string, string>>): Promise<string[]>;
   inspectContainer(id: string): Promise<ContainerState | undefined>;
   /** The last `tail` lines of a container's output (stdout and stderr). */
   containerLogs(id: string, tail: number): Promise<string>;

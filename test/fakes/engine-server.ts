@@ -28,6 +28,8 @@ export interface FakeEngineOptions {
   stackFile?: string;
   /** `health`: State.Health as the engine reports it, for a container with a healthcheck. */
   containers?: Record<string, { running?: boolean; exitCode?: number; logs?: string; health?: unknown }>;
+  /** The compose project name the stack's containers carry (com.docker.compose.project) in listings. */
+  project?: string;
   /** Paths (without the version prefix) the engine never answers, as a hung engine would. */
   hang?: string[];
 }
@@ -102,6 +104,15 @@ function stackHas(fake: FakeEngine, id: string): boolean {
   return Boolean(file && existsSync(file) && readFileSync(file, 'utf8').split('\n').includes(id) && id in stackIds);
 }
 
+/** The stack's containers a listing filtered by labels (`key=value`, all to match) finds, as the engine's summaries. */
+function listing(fake: FakeEngine, query: Record<string, string>): unknown[] {
+  const labels = (JSON.parse(query.filters ?? '{}') as { label?: string[] }).label ?? [];
+  const carried = new Set([`com.docker.compose.project=${fake.options.project}`, 'com.docker.compose.oneoff=False']);
+  if (query.all !== 'true' || fake.options.project === undefined || !labels.every((l) => carried.has(l))) return [];
+  const ids = fake.options.stackFile && existsSync(fake.options.stackFile) ? readFileSync(fake.options.stackFile, 'utf8').split('\n') : [];
+  return ids.filter((id) => stackHas(fake, id)).map((id) => ({ Id: id, Labels: { 'com.docker.compose.service': stackIds[id as keyof typeof stackIds] } }));
+}
+
 /** Inspect, logs (unframed, as a TTY container's) and removal of the stack's containers. */
 function containerAnswer(fake: FakeEngine, req: IncomingMessage, res: ServerResponse, id: string, what: string | undefined): void {
   if (!stackHas(fake, id)) return json(res, 404, { message: `No such container: ${id}` });
@@ -166,6 +177,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
       if (scenario === 'ok') fake.options.images = [...(fake.options.images ?? []), record.query.t ?? ''];
       return;
     }
+    if (path === '/containers/json') return json(res, 200, listing(fake, record.query));
     const container = /^\/containers\/([^/]+)(\/json|\/logs)?$/.exec(path);
     if (container) return containerAnswer(fake, req, res, decodeURIComponent(container[1]!), container[2]);
     const image = /^\/images\/(.+)\/json$/.exec(path);

@@ -2,9 +2,9 @@
  * Generated-project stand-ins for runner tests: a `.yo-rc.json`, the
  * Dockerfiles the chosen compute implies, and whatever else a test adds.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export function tempDir(prefix = 'mlp-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -36,6 +36,16 @@ export function makeProject(options: FakeProjectOptions = {}): string {
     writeFileSync(join(root, path), content);
   }
   return root;
+}
+
+/**
+ * The project name the fake compose tool labels a stack with, as compose
+ * does for these projects: COMPOSE_PROJECT_NAME from the environment, else
+ * from .env (where .env.example puts it), else the folder's name in lower case.
+ */
+export function composeProjectOf(root: string, env: NodeJS.ProcessEnv): string {
+  const dotenv = existsSync(join(root, '.env')) ? readFileSync(join(root, '.env'), 'utf8') : '';
+  return env.COMPOSE_PROJECT_NAME || /^COMPOSE_PROJECT_NAME=(.*)$/m.exec(dotenv)?.[1] || basename(root).toLowerCase();
 }
 
 const toolsDir = resolve(import.meta.dirname, 'tools');

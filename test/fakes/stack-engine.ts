@@ -1,7 +1,8 @@
 /**
  * An in-memory Engine for the stack commands: containers whose state a test
  * sets, images that exist or not, and a hook when compose has "started" them.
- * Used with the fake `docker` tool, whose `compose ps -a -q` lists the ids.
+ * Used with the fake `docker` tool, whose `compose up` writes the ids the
+ * engine then lists, under the compose project name the test gives it.
  */
 import { readFileSync } from 'node:fs';
 import type { BuildRequest, ContainerState, Engine, EngineInfo } from '../../src/runner/engine.js';
@@ -20,6 +21,10 @@ export class StackEngine implements Engine {
   inspected = 0;
   /** Called on every inspect, so a test can bring services up once compose "started" them. */
   onInspect?: (id: string) => void;
+  /** The compose project name the stack's containers carry (com.docker.compose.project), as compose would give it now. */
+  project = () => '';
+  /** The label filters of every listing, in order. */
+  listings: Array<Record<string, string>> = [];
 
   constructor(private readonly stackFile: string) {}
 
@@ -35,6 +40,13 @@ export class StackEngine implements Engine {
   }
   async imageExists(name: string): Promise<boolean> {
     return this.images.includes(name);
+  }
+  async listContainers(labels: Readonly<Record<string, string>>): Promise<string[]> {
+    this.listings.push({ ...labels });
+    // As the engine does: every label must match; compose marks service containers oneoff=False.
+    const carried: Record<string, string> = { 'com.docker.compose.project': this.project(), 'com.docker.compose.oneoff': 'False' };
+    if (!Object.entries(labels).every(([key, value]) => carried[key] === value)) return [];
+    return readFileSync(this.stackFile, 'utf8').split('\n').filter((id) => id in stackIds);
   }
   async inspectContainer(id: string): Promise<ContainerState | undefined> {
     this.inspected++;

@@ -130,6 +130,19 @@ describe('DockerEngine against the fake engine', () => {
     expect((await engine.inspectContainer('c-mlflow'))?.health).toEqual(expected);
   });
 
+  it('lists the containers that carry every label asked for, running or not', async () => {
+    const stackFile = join(tempDir('fake-stack-'), 'stack');
+    writeFileSync(stackFile, 'c-bash\nc-mlflow\n');
+    const { engine, fake } = await engineWith({ stackFile, project: 'p1', containers: { 'c-mlflow': { running: false, exitCode: 1 } } });
+    const labels = (project: string) => ({ 'com.docker.compose.project': project, 'com.docker.compose.oneoff': 'False' });
+    expect((await engine.listContainers(labels('p1'))).sort()).toEqual(['c-bash', 'c-mlflow']);
+    expect(await engine.listContainers(labels('p2'))).toEqual([]);
+    expect(fake.requests.filter((r) => r.path === '/containers/json').map((r) => JSON.parse(r.query.filters!))).toEqual([
+      { label: ['com.docker.compose.project=p1', 'com.docker.compose.oneoff=False'] },
+      { label: ['com.docker.compose.project=p2', 'com.docker.compose.oneoff=False'] },
+    ]);
+  });
+
   it('reads a missing image as absent, not as an error', async () => {
     const { engine } = await engineWith({ images: ['p-gpu:latest'] });
     expect(await engine.imageExists('p-gpu:latest')).toBe(true);

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeEngine, type FakeEngine } from '../fakes/engine-server.js';
-import { fakePath, makeProject, tempDir } from '../fakes/project.js';
+import { composeProjectOf, fakePath, makeProject, tempDir } from '../fakes/project.js';
 import { runnerBin, runnerEnv } from './helpers.js';
 import { freePort } from './stack-setup.js';
 
@@ -53,6 +53,7 @@ async function stage(stack: string, build: 'ok' | 'stall' = 'ok'): Promise<Stage
     MLFLOW_HOST_PORT: String(await freePort()),
   });
   const root = makeProject({ files: { '.env': 'JUPYTER_TOKEN=t\n' } });
+  engine.options.project = composeProjectOf(root, env);
   return { root, engine, env, stackFile, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/runner/cli.js';
-import { fakePath, makeProject, tempDir } from '../fakes/project.js';
+import { composeProjectOf, fakePath, makeProject, tempDir } from '../fakes/project.js';
 import { StackEngine } from '../fakes/stack-engine.js';
 
 export const open: Array<Server | HttpServer> = [];
@@ -80,6 +80,7 @@ export async function setup(options: Setup = {}) {
     MLFLOW_HOST_PORT: String(ports.mlflow),
     ...options.env,
   };
+  engine.project = () => composeProjectOf(root, env);
   const interrupt = new AbortController();
   const run = async (args: string[]) => {
     const out = sink();

@@ -265,15 +265,6 @@ describe.concurrent('ml-project up and friends', () => {
     expect(readFileSync(s.stackFile, 'utf8').trim()).toBe('');
   });
 
-  it('Ctrl-C that reaches compose first (its ps dies of SIGINT while up waits): exit 130, the stack taken down', async () => {
-    const s = await setup({ serveAfterUp: false, env: { FAKE_PS_SIGINT: '1' } });
-    const result = await s.run(['up', '--timeout', '30']);
-    expect(result.code).toBe(ExitCode.interrupted);
-    expect(result.stderr).toMatch(/Interrupted: the containers this run created were removed/);
-    expect(s.calls().at(-1)).toMatch(/down --remove-orphans/);
-    expect(readFileSync(s.stackFile, 'utf8').trim()).toBe('');
-  });
-
   it('a failure with part of the stack already running removes only the new containers', async () => {
     const s = await setup({ serveAfterUp: false });
     writeFileSync(s.stackFile, 'c-bash\n');
@@ -385,6 +376,29 @@ describe.concurrent('ml-project up and friends', () => {
     expect(status.services[2]).toMatchObject({ service: 'mlflow', running: true, url: `http://127.0.0.1:${s.ports.mlflow}` });
     const text = await s.run(['status']);
     expect(text.stdout).toMatch(/^bash-executor +exited \(exit code 137\)/m);
+  });
+
+  it.each([
+    ['the folder\'s name', {}, {}],
+    ['COMPOSE_PROJECT_NAME in .env', { '.env': 'JUPYTER_TOKEN=t\nCOMPOSE_PROJECT_NAME=from-dotenv\n' }, {}],
+    ['COMPOSE_PROJECT_NAME in the environment, over .env', { '.env': 'COMPOSE_PROJECT_NAME=from-dotenv\n' }, { COMPOSE_PROJECT_NAME: 'from-env' }],
+  ])('status finds the stack by compose\'s labels under the project name compose gives it (%s), without calling compose', async (_, files, env) => {
+    const s = await setup({ files, env });
+    writeFileSync(s.stackFile, 'c-bash\nc-jupyter\nc-mlflow\n');
+    const result = await s.run(['status', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as { services: Array<{ running: boolean }> };
+    expect(status.services.map((x) => x.running)).toEqual([true, true, true]);
+    expect(s.engine.listings).toEqual([{ 'com.docker.compose.project': s.engine.project(), 'com.docker.compose.oneoff': 'False' }]);
+    expect(s.calls()).toEqual([]);
+  });
+
+  it('up waits by listing the stack through the engine: compose is called only to start it', async () => {
+    const s = await setup();
+    const result = await s.run(['up', '--timeout', '20']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(s.engine.listings.length).toBeGreaterThanOrEqual(2);
+    expect(s.calls().map((c) => c.replace(/ \|.*$/, ''))).toEqual(['compose version --short', 'compose -f docker-compose.yml up -d --remove-orphans']);
   });
 
   it('permission denied on the socket (injected at the interface): exit 3 with the docker group hint', async () => {

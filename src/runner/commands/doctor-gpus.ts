@@ -8,10 +8,9 @@
  */
 import { InterruptedError } from '../../shared/errors.js';
 import type { Compose } from '../compose.js';
-import type { Engine } from '../engine.js';
 import type { Project } from '../project.js';
 import type { Check } from './check.js';
-import { listStack, notRunning, tail } from './stack.js';
+import { listStack, notRunning, tail, type StackRef } from './stack.js';
 
 /** Long enough for CUDA's first initialisation on several GPUs. */
 const CHECK_TIMEOUT_MS = 180_000;
@@ -26,8 +25,8 @@ function summary(text: string): string {
   return text.trim().split('\n').filter(Boolean).join('; ');
 }
 
-export async function gpuCheck(module: string, compose: Compose, engine: Engine, signal: AbortSignal): Promise<Check> {
-  const why = notRunning(await listStack(compose, engine), 'bash-executor');
+export async function gpuCheck(module: string, compose: Compose, stack: StackRef, signal: AbortSignal): Promise<Check> {
+  const why = notRunning(await listStack(stack), 'bash-executor');
   if (why) {
     return {
       name: 'gpus',

@@ -56,7 +56,7 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
   } else {
     checks.push({ name: 'compose', status: 'ok', detail: `${compose.command.join(' ')} ${compose.version}` });
     if (engine && project?.gpuCheckModule && stackUsesGpu(project, nvidiaAvailable)) {
-      const gpus = await gpuCheck(project.gpuCheckModule, composeRunner(compose, ['docker-compose.yml'], project.root, ctx.env), engine, ctx.signal);
+      const gpus = await gpuCheck(project.gpuCheckModule, composeRunner(compose, ['docker-compose.yml'], project.root, ctx.env), { engine, project, env: ctx.env }, ctx.signal);
       checks.push(gpus);
       if (gpus.status === 'fail' && code === ExitCode.ok) code = ExitCode.failure;
     }

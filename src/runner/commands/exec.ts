@@ -49,8 +49,8 @@ async function passOn(compose: Compose, service: Service, marker: string, signal
 
 export async function exec(ctx: RunnerContext, name: string | undefined, command: readonly string[]): Promise<number> {
   const service = serviceNamed(name ?? 'bash-executor');
-  const { engine, compose } = await openStack(ctx);
-  await requireRunning(compose, engine, service);
+  const { compose, ...stack } = await openStack(ctx);
+  await requireRunning(stack, service);
   if (ctx.signal.aborted) throw new InterruptedError('Interrupted: nothing was run.');
 
   const marker = `${EXEC_MARKER}=${randomBytes(8).toString('hex')}`;

@@ -7,7 +7,7 @@ import { FailureError, InterruptedError } from '../../shared/errors.js';
 import type { Compose } from '../compose.js';
 import { publishedHost } from '../endpoint.js';
 import { line, type RunnerContext } from './context.js';
-import { listStack, notRunning, openStack, printUrls, requireRunning, SERVICES, serviceNamed, urls } from './stack.js';
+import { listStack, notRunning, openProjectStack, openStack, printUrls, requireRunning, SERVICES, serviceNamed, urls } from './stack.js';
 
 /** Hands the terminal to compose; Ctrl-C (or SIGTERM, SIGHUP) ends it and the command with 130. */
 async function passThrough(ctx: RunnerContext, compose: Compose, args: string[], what: string): Promise<number> {
@@ -18,8 +18,8 @@ async function passThrough(ctx: RunnerContext, compose: Compose, args: string[],
 }
 
 export async function stop(ctx: RunnerContext): Promise<number> {
-  const { engine, compose } = await openStack(ctx);
-  await requireRunning(compose, engine);
+  const { compose, ...stack } = await openStack(ctx);
+  await requireRunning(stack);
   return passThrough(ctx, compose, ['stop'], 'Stopping the stack');
 }
 
@@ -31,8 +31,8 @@ export async function down(ctx: RunnerContext): Promise<number> {
 /** Stopped containers keep their logs, and those are what a failed start leaves to read; only no container at all has none. */
 export async function logs(ctx: RunnerContext, name: string | undefined, follow: boolean): Promise<number> {
   const service = name === undefined ? undefined : serviceNamed(name);
-  const { engine, compose } = await openStack(ctx);
-  const containers = await listStack(compose, engine);
+  const { compose, ...stack } = await openStack(ctx);
+  const containers = await listStack(stack);
   const why = notRunning(containers, service);
   if (!containers.some((c) => service === undefined || c.service === service)) throw new FailureError(why!);
   const code = await passThrough(ctx, compose, ['logs', '--tail', '200', ...(follow ? ['--follow'] : []), ...(service ? [service] : [])], 'Showing logs');
@@ -42,8 +42,9 @@ export async function logs(ctx: RunnerContext, name: string | undefined, follow:
 }
 
 export async function status(ctx: RunnerContext, json: boolean): Promise<number> {
-  const { project, engine, compose } = await openStack(ctx);
-  const containers = await listStack(compose, engine);
+  const stack = await openProjectStack(ctx);
+  const { project } = stack;
+  const containers = await listStack(stack);
   const links = urls(project, publishedHost(ctx.endpoint()));
   const services = SERVICES.map((service) => {
     const c = containers.find((x) => x.service === service);

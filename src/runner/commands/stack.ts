@@ -1,9 +1,10 @@
 /**
- * The project's containers as compose knows them (`ps -a -q` leaves the
- * project name to compose), inspected through the engine, whether a service
- * runs, and the URLs of its web services.
+ * The project's containers, found through the engine by the labels compose
+ * puts on them (asking compose costs a Python start-up per call with
+ * docker-compose 1.x), whether a service runs, and the URLs of its web services.
  */
-import { FailureError, InterruptedError, UsageError } from '../../shared/errors.js';
+import { basename } from 'node:path';
+import { FailureError, UsageError } from '../../shared/errors.js';
 import { composeRunner, requireCompose, type Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import { requireProject, type Project } from '../project.js';
@@ -23,12 +24,24 @@ export function serviceNamed(name: string): Service {
  * containers. The engine comes first: compose, given an engine it cannot
  * reach, answers with a Python traceback rather than a reason.
  */
-export async function openStack(ctx: RunnerContext): Promise<{ project: Project; engine: Engine; compose: Compose }> {
-  const project = requireProject(ctx.cwd, ctx.env);
-  const engine = await ctx.connect();
+export async function openStack(ctx: RunnerContext): Promise<StackRef & { compose: Compose }> {
+  const stack = await openProjectStack(ctx);
   const tool = await requireCompose(ctx.env);
   // The GPU override only adds device reservations; stop, down, logs and exec act on the same containers without it.
-  return { project, engine, compose: composeRunner(tool, ['docker-compose.yml'], project.root, ctx.env) };
+  return { ...stack, compose: composeRunner(tool, ['docker-compose.yml'], stack.project.root, ctx.env) };
+}
+
+/** The project and its engine, for what only looks at the containers (no compose tool needed). */
+export async function openProjectStack(ctx: RunnerContext): Promise<StackRef> {
+  const project = requireProject(ctx.cwd, ctx.env);
+  return { project, engine: await ctx.connect(), env: ctx.env };
+}
+
+/** What finds the stack's containers: the engine, and the project and environment that name the stack. */
+export interface StackRef {
+  project: Project;
+  engine: Engine;
+  env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -46,19 +59,27 @@ export function notRunning(containers: readonly ContainerState[], service?: Serv
 }
 
 /** Lists the stack and fails, saying what to run, unless `service` (any, when not given) runs. */
-export async function requireRunning(compose: Compose, engine: Engine, service?: Service): Promise<ContainerState[]> {
-  const containers = await listStack(compose, engine);
+export async function requireRunning(stack: StackRef, service?: Service): Promise<ContainerState[]> {
+  const containers = await listStack(stack);
   const why = notRunning(containers, service);
   if (why) throw new FailureError(why);
   return containers;
 }
 
-export async function listStack(compose: Compose, engine: Engine): Promise<ContainerState[]> {
-  const ps = await compose.run(['ps', '-a', '-q']);
-  // A Ctrl-C at the terminal reaches compose too, and may end it before the runner hears of it.
-  if (ps.code === 130) throw new InterruptedError();
-  if (ps.code !== 0) throw new FailureError(`Listing the project's containers failed:\n${tail(ps.stderr)}`);
-  const ids = ps.stdout.split(/\s+/).filter(Boolean);
+/**
+ * The project name compose gives the stack, as docker-compose 1.x and
+ * `docker compose` derive it without `-p`: COMPOSE_PROJECT_NAME from the
+ * environment, else from the project's .env, else the folder's name; lower
+ * case, only letters, digits, `-` and `_`, starting with a letter or digit.
+ */
+export function composeProjectName(project: Pick<Project, 'root' | 'dotenv'>, env: NodeJS.ProcessEnv): string {
+  const given = env.COMPOSE_PROJECT_NAME || project.dotenv.COMPOSE_PROJECT_NAME || basename(project.root);
+  return given.toLowerCase().replace(/[^-_a-z0-9]/g, '').replace(/^[-_]+/, '') || 'default';
+}
+
+/** The stack's service containers (not one-off `compose run` ones), running or not, as the engine sees them. */
+export async function listStack({ engine, project, env }: StackRef): Promise<ContainerState[]> {
+  const ids = await engine.listContainers({ 'com.docker.compose.project': composeProjectName(project, env), 'com.docker.compose.oneoff': 'False' });
   const states = await Promise.all(ids.map((id) => engine.inspectContainer(id)));
   return states.filter((s): s is ContainerState => s !== undefined);
 }

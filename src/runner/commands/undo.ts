@@ -6,12 +6,12 @@
  */
 import type { Compose } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
-import { listStack, tail } from './stack.js';
+import { listStack, tail, type StackRef } from './stack.js';
 
 const LOG_LINES = 20;
 
 /** Takes the stack back to how `before` found it; says what that took. */
-export async function cleanUp(compose: Compose, engine: Engine, before: ContainerState[]): Promise<string> {
+export async function cleanUp(compose: Compose, stack: StackRef, before: ContainerState[]): Promise<string> {
   if (before.length === 0) {
     await compose.run(['down', '--remove-orphans'], { timeoutMs: 120_000 });
     return 'the containers this run created were removed.';
@@ -19,10 +19,10 @@ export async function cleanUp(compose: Compose, engine: Engine, before: Containe
   const known = new Map(before.map((c) => [c.id, c]));
   let removed = 0;
   let stopped = 0;
-  for (const c of await listStack(compose, engine).catch(() => [])) {
+  for (const c of await listStack(stack).catch(() => [])) {
     const old = known.get(c.id);
     if (!old) {
-      await engine.removeContainer(c.id).catch(() => undefined);
+      await stack.engine.removeContainer(c.id).catch(() => undefined);
       removed++;
     } else if (!old.running && c.running && c.service) {
       await compose.run(['stop', c.service], { timeoutMs: 60_000 });

@@ -71,7 +71,8 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
   const host = publishedHost(ctx.endpoint());
   const links = urls(project, host);
 
-  const before = await listStack(compose, engine);
+  const stack = { engine, project, env: ctx.env };
+  const before = await listStack(stack);
   const running = new Set(before.filter((c) => c.running).map((c) => c.service));
   if (SERVICES.every((s) => running.has(s))) {
     const images = [...new Set(before.filter((c) => c.running).map((c) => c.image))];
@@ -96,10 +97,10 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
   // An interrupt always takes the stack back; a failure shows the failing services' logs before anything goes.
   const fail = async (error: Error | typeof INTERRUPTED, failing: ContainerState[] = []): Promise<never> => {
     progress?.stop();
-    if (error === INTERRUPTED) throw new InterruptedError(`Interrupted: ${await cleanUp(compose, engine, before)}`);
+    if (error === INTERRUPTED) throw new InterruptedError(`Interrupted: ${await cleanUp(compose, stack, before)}`);
     ctx.stderr.write(await evidence(engine, failing));
     if (options.keep) error.message += `\n${keptLine(failing)}`;
-    else error.message += `\nCleaned up: ${await cleanUp(compose, engine, before)} To keep the containers for inspection: ml-project ${options.mode} --keep`;
+    else error.message += `\nCleaned up: ${await cleanUp(compose, stack, before)} To keep the containers for inspection: ml-project ${options.mode} --keep`;
     throw error;
   };
   const interrupted = (): typeof INTERRUPTED => INTERRUPTED;
@@ -113,7 +114,7 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     const message = `${result.stderr}\n${result.stdout}`;
     const known = portError(project, message) ?? gpuEngineError(message);
     // compose gives up on a service whose dependency turned unhealthy: name that one, with its logs.
-    const unhealthy = known ? [] : (await listStack(compose, engine).catch(() => [])).filter((c) => readiness(c) === 'unhealthy');
+    const unhealthy = known ? [] : (await listStack(stack).catch(() => [])).filter((c) => readiness(c) === 'unhealthy');
     if (unhealthy.length) return fail(unhealthyError(unhealthy), unhealthy);
     return fail(known ?? new FailureError(`Starting the stack failed:\n${tail(message)}`));
   }
@@ -125,7 +126,7 @@ export async function up(ctx: RunnerContext, options: UpOptions): Promise<number
     while (pending.size) {
       if (ctx.signal.aborted) return await fail(interrupted());
       // Whatever stops the listing, what this run started is taken down.
-      const states = await listStack(compose, engine).catch((error: unknown) =>
+      const states = await listStack(stack).catch((error: unknown) =>
         fail(error instanceof InterruptedError || ctx.signal.aborted ? interrupted() : (error as Error)),
       );
       const exited = states.filter((c) => !c.running && (SERVICES as readonly (string | undefined)[]).includes(c.service));
