@@ -6,7 +6,9 @@
 // inside, so the published package installs nothing else; their licence
 // texts go to dist/THIRD-PARTY-LICENSES.txt.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, relative, resolve, sep } from 'node:path';
+import ejs from 'ejs';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
@@ -238,6 +240,22 @@ for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true }
   const file = join(entry.parentPath, entry.name);
   if (entry.isFile() && file.endsWith('.mjs') && !written.has(file)) rmSync(file);
 }
+
+// Each .ejs template compiled to its function now rather than on every run
+// (src/generate/precompiled.ts takes one only for the exact text it came from).
+// CommonJS, as EJS's functions use `with`; the options are render.ts's.
+const templatesDir = join(root, 'templates');
+const compiled = readdirSync(templatesDir, { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.ejs'))
+  .map((entry) => {
+    const file = join(entry.parentPath, entry.name);
+    const path = relative(templatesDir, file).split(sep).join('/');
+    const content = readFileSync(file);
+    const render = ejs.compile(content.toString('utf8'), { filename: path, async: false, client: true });
+    return `${JSON.stringify(path)}: { sha256: ${JSON.stringify(createHash('sha256').update(content).digest('hex'))}, render: ${render.toString()} },`;
+  })
+  .sort();
+writeFileSync(join(outdir, 'chunks', 'templates.cjs'), `// Written by scripts/build.mjs from templates/.\nmodule.exports = {\n${compiled.join('\n')}\n};\n`);
 
 // What went where, for the tests that check which packages a command loads (not published).
 writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));

@@ -2,12 +2,15 @@
  * Rendering is pure: answers and templates in, a map of files out. These
  * tests need no disk beyond reading a small fixture template tree.
  */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultAnswers } from '../src/generate/answers.js';
 import { outputPath } from '../src/generate/manifest.js';
 import { renderProject } from '../src/generate/render.js';
-import { loadTemplates } from '../src/generate/templates.js';
+import { defaultTemplatesDir, loadTemplates } from '../src/generate/templates.js';
+import { presets, taskPresets, torchPresets } from './helpers/generate.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'templates');
 const context = { year: 2031, generatorVersion: '1.2.3' };
@@ -86,5 +89,33 @@ describe('renderProject', () => {
     const answers = await defaultAnswers({ projectName: 'x' });
     const broken = [{ path: 'bad.txt.ejs', content: Buffer.from('<%- nope() %>'), mode: 0o644 }];
     expect(() => renderProject(answers, broken, context)).toThrow(/Template bad\.txt\.ejs failed to render/);
+  });
+});
+
+describe('templates compiled at build time (dist/chunks/templates.cjs, after npm run build)', () => {
+  const variants = { ...presets, ...torchPresets, ...taskPresets, quoted: { description: 'Say "hi" & <b>$HOME</b> \\ 100%', authorName: "Ada O'Brien" } };
+
+  it('serves every template of templates/ from the build, with the very bytes EJS compiled at run time gives', async () => {
+    const templates = await loadTemplates();
+    const ejsFiles = templates.filter((t) => t.path.endsWith('.ejs'));
+    expect(ejsFiles.filter((t) => !t.render).map((t) => t.path)).toEqual([]);
+    const compiledAtRunTime = templates.map(({ render: _, ...file }) => file);
+    for (const [name, overrides] of Object.entries(variants)) {
+      const answers = await defaultAnswers({ projectName: 'my-project', authorName: 'Ada', ...overrides });
+      const built = renderProject(answers, templates, context);
+      const runTime = renderProject(answers, compiledAtRunTime, context);
+      expect([...built].map(([p, f]) => [p, f.content.toString('utf8')]), name).toEqual([...runTime].map(([p, f]) => [p, f.content.toString('utf8')]));
+    }
+  });
+
+  it('compiles at run time a template whose text is not the one the build compiled (another version, an edited copy)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmp-templates-'));
+    cpSync(defaultTemplatesDir(), dir, { recursive: true });
+    writeFileSync(join(dir, 'README.md.ejs'), `${readFileSync(join(dir, 'README.md.ejs'), 'utf8')}\nEdited: <%- md(projectName) %>\n`);
+    const templates = await loadTemplates(dir);
+    expect(templates.find((t) => t.path === 'README.md.ejs')!.render).toBeUndefined();
+    expect(templates.find((t) => t.path === 'Makefile.ejs')!.render).toBeDefined();
+    const answers = await defaultAnswers({ projectName: 'my-project', authorName: 'Ada' });
+    expect(text(renderProject(answers, templates, context), 'README.md')).toMatch(/\nEdited: my-project\n$/);
   });
 });

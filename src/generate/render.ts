@@ -37,8 +37,8 @@ function templateData(answers: Answers, context: RenderContext): Record<string, 
 
 function renderTemplate(file: TemplateFile, data: Record<string, unknown>): Buffer {
   try {
-    // compile, then call with data: user values never reach EJS options.
-    const render = ejs.compile(file.content.toString('utf8'), { filename: file.path, async: false });
+    // compile (unless the build did), then call with data: user values never reach EJS options.
+    const render = file.render ?? ejs.compile(file.content.toString('utf8'), { filename: file.path, async: false });
     return Buffer.from(render(data), 'utf8');
   } catch (error) {
     throw new FailureError(`Template ${file.path} failed to render: ${(error as Error).message}`);

@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
+import { precompiled, type TemplateFunction } from './precompiled.js';
 
 export interface TemplateFile {
   /** Path relative to the templates folder, with `/` separators. */
@@ -12,6 +13,8 @@ export interface TemplateFile {
   content: Buffer;
   /** Unix permission bits (executable scripts stay executable). */
   mode: number;
+  /** For an `.ejs` file: its function compiled at build time, when the build saw this very text. */
+  render?: TemplateFunction;
 }
 
 /** templates/ at the package root, next to dist/ and src/. */
@@ -19,8 +22,12 @@ export function defaultTemplatesDir(): string {
   return join(packageRoot(), 'templates');
 }
 
-export function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {
-  return readFolder(dir);
+export async function loadTemplates(dir = defaultTemplatesDir()): Promise<TemplateFile[]> {
+  const files = await readFolder(dir);
+  for (const file of files) {
+    if (file.path.endsWith('.ejs')) file.render = precompiled(file.path, file.content);
+  }
+  return files;
 }
 
 /** Every file below `dir`, with its path (`/` separators), bytes and permission bits, in code-point order of paths. */
