@@ -239,6 +239,47 @@ describe('writeProject', () => {
     expect(snapshot(target)).toEqual(before);
   });
 
+  it('writes several files at a time, and on a failure lets the writes under way end before undoing them all', async () => {
+    const many = project(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`pkg/m${String(i).padStart(2, '0')}.py`, `x = ${i}\n`])));
+    const parent = tempDir();
+    const target = join(parent, 'p');
+    let inFlight = 0;
+    let most = 0;
+    let started = 0;
+    let settledAfterFailure = 0;
+    let failed = false;
+    const fs: WriterFs = {
+      ...nodeFs,
+      writeFile: (async (...args: Parameters<typeof nodeFs.writeFile>) => {
+        const n = ++started;
+        most = Math.max(most, ++inFlight);
+        try {
+          // Every write waits a turn, so that those started together are under way together.
+          await new Promise((r) => setImmediate(r));
+          if (n === 20) {
+            failed = true;
+            throw Object.assign(new Error('ENOSPC: simulated'), { code: 'ENOSPC' });
+          }
+          await nodeFs.writeFile(...args);
+          if (failed) settledAfterFailure++;
+        } finally {
+          inFlight--;
+        }
+      }) as typeof nodeFs.writeFile,
+      // Undoing starts only once nothing is being written.
+      unlink: (async (path: Parameters<typeof nodeFs.unlink>[0]) => {
+        expect(inFlight).toBe(0);
+        return nodeFs.unlink(path);
+      }) as typeof nodeFs.unlink,
+    };
+    const error = await writeProject(target, many, { force: false, fs }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FailureError);
+    expect(most).toBeGreaterThan(1);
+    expect(settledAfterFailure).toBeGreaterThan(0);
+    expect(started).toBeLessThan(40);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
   it('on an interrupt between files rolls back and reports it', async () => {
     const target = tempDir();
     writeFileSync(join(target, 'README.md'), 'user readme');

@@ -17,6 +17,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
 import { specialFileKind } from '../shared/text-file.js';
 import type { RenderedProject } from './render.js';
+import { eachAtOnce, type Failure } from './at-once.js';
 import { checkTarget } from './target.js';
 
 /** The file-system calls the writer makes; tests pass failing ones. */
@@ -55,11 +56,13 @@ interface Plan {
   overwrites: string[];
 }
 
-async function plan(target: string, project: RenderedProject, fs: WriterFs): Promise<Plan> {
+async function plan(target: string, project: RenderedProject, fs: WriterFs, existed: boolean): Promise<Plan> {
   const seen = new Map<string, 'dir' | 'file' | 'missing'>();
   const kind = async (absolute: string, shown: string) => {
     const cached = seen.get(absolute);
     if (cached) return cached;
+    // A target this run creates holds nothing yet (its mkdir fails if that changes).
+    if (!existed) return 'missing';
     let result: 'dir' | 'file' | 'missing';
     try {
       const info = await fs.lstat(absolute);
@@ -122,7 +125,7 @@ function asideName(): string {
 export async function writeProject(target: string, project: RenderedProject, options: WriteOptions): Promise<WrittenProject> {
   const fs = options.fs ?? nodeFs;
   const existed = await checkTarget(target, options.force, fs);
-  const todo = await plan(target, project, fs);
+  const todo = await plan(target, project, fs, existed);
   const made: Made = { dirs: [], files: [], moved: [], extra: [] };
   const aside = todo.overwrites.length > 0 ? join(target, asideName()) : undefined;
   let current = target;
@@ -141,19 +144,24 @@ export async function writeProject(target: string, project: RenderedProject, opt
       await fs.mkdir(dir);
       made.dirs.push(dir);
     }
-    const overwrites = new Set(todo.overwrites);
-    for (const [path, file] of project) {
+    // Each file is recorded before its write starts, so that an undo also covers one cut off half way.
+    const overwrites = new Map(todo.overwrites.map((path, i) => [path, i]));
+    await eachAtOnce([...project], WRITES_AT_ONCE, async ([path, file]) => {
       if (options.signal?.aborted) throw new InterruptedError('Interrupted while writing the project.');
-      current = join(target, path);
-      if (overwrites.has(path) && aside) {
-        const kept = join(aside, String(made.moved.length));
-        await fs.rename(current, kept);
+      const absolute = join(target, path);
+      const index = overwrites.get(path);
+      if (index !== undefined && aside) {
+        const kept = join(aside, String(index));
+        await fs.rename(absolute, kept);
         made.moved.push([path, kept]);
       } else {
         made.files.push(path);
       }
-      await fs.writeFile(current, file.content, { flag: 'wx', mode: file.mode });
-    }
+      await fs.writeFile(absolute, file.content, { flag: 'wx', mode: file.mode });
+    }).catch((failure: Failure<[string, unknown]>) => {
+      if (failure.item) current = join(target, failure.item[0]);
+      throw failure.error;
+    });
   } catch (error) {
     const undone = await undo(fs, target, existed, made);
     if (error instanceof InterruptedError) throw new InterruptedError(`Interrupted. ${undone}`);
@@ -177,6 +185,9 @@ export async function writeProject(target: string, project: RenderedProject, opt
     },
   };
 }
+
+/** Files written side by side: the disk is not the limit for small files, the waiting between them is. */
+const WRITES_AT_ONCE = 16;
 
 /** What a run made, in the order it made it. */
 interface Made {
