@@ -2,13 +2,16 @@
 // ml-project on a real engine (the private one of the e2e tests, CMP_DOCKER_HOST):
 //   - `ml-project up` on an image built beforehand, the stack taken down between
 //     runs, beside `docker-compose up -d` on the same files (which returns before
-//     the services answer) and beside that same call followed by polling both
-//     services until they answer, as the runner waits;
+//     the services answer) and beside that same call followed by the runner's
+//     waiting done by a script: every 500 ms, the stack listed by its compose
+//     label until Jupyter's and MLflow's healthchecks say healthy, then both answer;
+//   - `ml-project status` on the running stack beside `docker ps -a` with the
+//     same label filter;
 //   - start-up: spawning `ml-project doctor --json` and `ml-project up` (stack
 //     running) to the runner's first request to the engine (a relay socket in
 //     front of it notes the moment), beside `node -e 0` to exit. `up` looks for
 //     the compose tool first, so its figure includes that.
-// Medians over repeated runs, interleaved, with min and max; nothing is asserted.
+// Medians over repeated runs, interleaved, with the interquartile range; nothing is asserted.
 // The stack runs on host networking (loopback only), on 127.0.0.1:8888 and :5000,
 // which must be free. Run after `npm run build`. RUNS (default 7) sets the runs.
 import { execFileSync, spawn } from 'node:child_process';
@@ -113,6 +116,12 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The interquartile range, as bench/run.mjs gives it. */
+function spread(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return [s[Math.floor(s.length / 4)], s[Math.floor((3 * s.length) / 4)]];
+}
+
 /** Milliseconds from spawn to exit, or to the first engine connection with `until: 'engine'`. */
 function time(command, args, { cwd = project, env = runnerEnv, until = 'exit', check = true } = {}) {
   return new Promise((resolvePromise, reject) => {
@@ -134,15 +143,36 @@ function time(command, args, { cwd = project, env = runnerEnv, until = 'exit', c
   });
 }
 
-async function composeUpThenAnswers() {
+/** The Engine API's answer to a GET, straight from the engine's socket. */
+function engineGet(path) {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ socketPath: host.slice('unix://'.length), path }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolvePromise(JSON.parse(body)));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether Jupyter's and MLflow's containers say healthy (their healthchecks). */
+async function healthy() {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${name}`] }));
+  const listed = await engineGet(`/containers/json?all=1&filters=${filters}`);
+  const ready = listed.filter((c) => ['jupyter', 'mlflow'].includes(c.Labels['com.docker.compose.service']) && /\(healthy\)/.test(c.Status));
+  return ready.length === 2;
+}
+
+async function composeUpThenWait() {
   const start = performance.now();
   const up = await compose(['up', '-d', '--remove-orphans']);
   if (up.code !== 0) throw new Error(`docker-compose up failed:\n${up.out}`);
   const pending = new Set(Object.values(ports));
   while (pending.size) {
-    for (const port of pending) if (await answers(port)) pending.delete(port);
-    if (pending.size) await new Promise((r) => setTimeout(r, 100));
-    if (performance.now() - start > 120_000) throw new Error('the services did not answer within 120 s');
+    if (await healthy()) for (const port of pending) if (await answers(port)) pending.delete(port);
+    if (pending.size) await new Promise((r) => setTimeout(r, 500));
+    if (performance.now() - start > 180_000) throw new Error('the services were not ready within 180 s');
   }
   return performance.now() - start;
 }
@@ -173,14 +203,18 @@ try {
   await time(process.execPath, [runnerBin, 'up']);
   await down();
 
-  const samples = { runner: [], compose: [], composeWait: [], node: [], doctor: [], upRunning: [], upRunningExit: [] };
+  // The runner on the engine itself for the comparisons (the relay is for the start-up timings).
+  const directEnv = { ...runnerEnv, DOCKER_HOST: host };
+  const samples = { runner: [], compose: [], composeWait: [], status: [], dockerPs: [], node: [], doctor: [], upRunning: [], upRunningExit: [] };
   for (let i = 0; i < runs; i++) {
-    samples.runner.push(await time(process.execPath, [runnerBin, 'up']));
+    samples.runner.push(await time(process.execPath, [runnerBin, 'up'], { env: directEnv }));
     await down();
     samples.compose.push(await time('docker-compose', ['-f', 'docker-compose.yml', 'up', '-d', '--remove-orphans'], { env: { ...runnerEnv, DOCKER_HOST: host, ML_PROJECT_IMAGE: image } }));
     await down();
-    samples.composeWait.push(await composeUpThenAnswers());
-    // The stack stays up for `up` on a running stack.
+    samples.composeWait.push(await composeUpThenWait());
+    // The stack stays up for status, and for `up` on a running stack.
+    samples.status.push(await time(process.execPath, [runnerBin, 'status'], { env: directEnv }));
+    samples.dockerPs.push(await time('docker', ['ps', '-a', '--filter', `label=com.docker.compose.project=${name}`], { env: engineEnv }));
     samples.node.push(await time(process.execPath, ['-e', '0']));
     samples.doctor.push(await time(process.execPath, [runnerBin, 'doctor', '--json'], { until: 'engine', check: false }));
     samples.upRunning.push(await time(process.execPath, [runnerBin, 'up'], { until: 'engine' }));
@@ -188,11 +222,14 @@ try {
     await down();
   }
 
-  const row = (label, xs, yard) => [label, median(xs).toFixed(0), Math.min(...xs).toFixed(0), Math.max(...xs).toFixed(0), yard ? (median(xs) / median(yard)).toFixed(2) : ''];
+  const row = (label, xs, yard) => [label, median(xs).toFixed(0), `${spread(xs)[0].toFixed(0)}-${spread(xs)[1].toFixed(0)}`, yard ? (median(xs) / median(yard)).toFixed(2) : ''];
   rows.push(['up (stack down before each run)']);
-  rows.push(row('  docker-compose up -d (yardstick)', samples.compose));
-  rows.push(row('  docker-compose up -d, then both answer', samples.composeWait, samples.compose));
-  rows.push(row('  ml-project up, to exit (waits for both)', samples.runner, samples.compose));
+  rows.push(row('  docker-compose up -d', samples.compose));
+  rows.push(row('  docker-compose up -d, then the same waiting (yardstick)', samples.composeWait));
+  rows.push(row('  ml-project up, to exit (waits for both)', samples.runner, samples.composeWait));
+  rows.push(['status (stack running)']);
+  rows.push(row('  docker ps -a, filtered by the project label (yardstick)', samples.dockerPs));
+  rows.push(row('  ml-project status', samples.status, samples.dockerPs));
   rows.push(['start-up']);
   rows.push(row('  node -e 0 (yardstick)', samples.node));
   rows.push(row('  ml-project doctor, to first engine call', samples.doctor, samples.node));
@@ -206,7 +243,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const header = ['case', 'median ms', 'min', 'max', 'x yardstick'];
+const header = ['case', 'median ms', 'IQR ms', 'x yardstick'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const fmt = (r) => (r.length === 1 ? r[0] : r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
 const server = info.out.trim();
