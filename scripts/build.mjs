@@ -243,7 +243,8 @@ for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true }
 
 // Each .ejs template compiled to its function now rather than on every run
 // (src/generate/precompiled.ts takes one only for the exact text it came from).
-// CommonJS, as EJS's functions use `with`; the options are render.ts's.
+// A script whose value is the table, not a module, as EJS's functions use
+// `with`; the options are render.ts's.
 const templatesDir = join(root, 'templates');
 const compiled = readdirSync(templatesDir, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.ejs'))
@@ -255,7 +256,7 @@ const compiled = readdirSync(templatesDir, { recursive: true, withFileTypes: tru
     return `${JSON.stringify(path)}: { sha256: ${JSON.stringify(createHash('sha256').update(content).digest('hex'))}, render: ${render.toString()} },`;
   })
   .sort();
-writeFileSync(join(outdir, 'chunks', 'templates.cjs'), `// Written by scripts/build.mjs from templates/.\nmodule.exports = {\n${compiled.join('\n')}\n};\n`);
+writeFileSync(join(outdir, 'chunks', 'templates.script.js'), `// Written by scripts/build.mjs from templates/.\n({\n${compiled.join('\n')}\n});\n`);
 
 // What went where, for the tests that check which packages a command loads (not published).
 writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));

@@ -1,0 +1,60 @@
+/**
+ * V8's code cache of the templates compiled at build time, kept in the
+ * user's cache folder: made by a first run, used by the next, and never
+ * needed: a corrupt or unwritable cache changes nothing but the time.
+ * Spawns the built bin (npm run build first).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/generate.js';
+
+/** Every file of a generated project with its bytes. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(dir.length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'latin1');
+  }
+  return files;
+}
+
+async function generate(cache: string) {
+  const cwd = tempDir();
+  const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { XDG_CACHE_HOME: cache } });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toBe('');
+  return tree(join(cwd, 'my-project'));
+}
+
+const cacheFiles = (cache: string) => readdirSync(join(cache, 'create-ml-project')).filter((name) => name.endsWith('.v8'));
+
+describe.concurrent('the code cache of the compiled templates', () => {
+  it('is made in the user\'s cache folder by a first run, never in the project, and the next run gives the same project', async () => {
+    const cache = tempDir('cmp-cache-');
+    const first = await generate(cache);
+    expect(cacheFiles(cache)).toHaveLength(1);
+    expect(Object.keys(first).filter((path) => /\.v8$|templates\.script/.test(path))).toEqual([]);
+    const made = readFileSync(join(cache, 'create-ml-project', cacheFiles(cache)[0]!));
+    expect(await generate(cache)).toEqual(first);
+    // Accepted, so not written again.
+    expect(readFileSync(join(cache, 'create-ml-project', cacheFiles(cache)[0]!))).toEqual(made);
+  });
+
+  it('a corrupt cache is ignored and replaced, and the project is the same', async () => {
+    const cache = tempDir('cmp-cache-');
+    const expected = await generate(cache);
+    const file = join(cache, 'create-ml-project', cacheFiles(cache)[0]!);
+    const garbage = Buffer.from('not a code cache, just some bytes in its place');
+    writeFileSync(file, garbage);
+    expect(await generate(cache)).toEqual(expected);
+    expect(readFileSync(file)).not.toEqual(garbage);
+  });
+
+  it('a cache folder that cannot be made (a file in its place) only means no cache', async () => {
+    const expected = await generate(tempDir('cmp-cache-'));
+    const blocked = join(tempDir('cmp-cache-'), 'a-file');
+    writeFileSync(blocked, '');
+    expect(await generate(blocked)).toEqual(expected);
+    expect(readFileSync(blocked, 'utf8')).toBe('');
+  });
+});
