@@ -71,6 +71,19 @@ describe.concurrent('git', () => {
     expect(hasCommit(cwd)).toBe(false);
   });
 
+  it('makes the first commit with the git calls it needs and no more (no git --version: rev-parse tells whether git runs)', async () => {
+    const cwd = tempDir();
+    const bin = tempDir('cmp-git-log-');
+    const log = join(bin, 'calls');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$1" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(hasCommit(join(cwd, 'my-project'))).toBe(true);
+    // The identity for the defaults, then the repository and its first commit.
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['config', 'rev-parse', 'init', 'config', 'add', 'write-tree', 'commit']);
+  });
+
   it('without git keeps the project and prints the commands to finish', async () => {
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: '/nonexistent' } });

@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../shared/errors.js';
 import { templateTrailers } from '../shared/template-trailers.js';
-import { BLOCK_TIMEOUT_MS, runGit } from './git-run.js';
+import { BLOCK_TIMEOUT_MS, GitFailed, runGit } from './git-run.js';
 
 export interface GitIdentity {
   name?: string;
@@ -52,6 +52,9 @@ function unlessInterrupted(error: unknown): void {
   if (error instanceof InterruptedError) throw error;
 }
 
+/** What runGit's failure to start git at all stands for. */
+const NOT_INSTALLED: unique symbol = Symbol('git not installed');
+
 /** The generated files and the generator version, for a first commit that is the template's render. */
 export interface RenderedFiles {
   paths: readonly string[];
@@ -79,18 +82,18 @@ export async function initRepository(
   const cd = `cd ${shownDir}`;
   const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
 
-  const installed = await git('--version').then(
-    () => true,
-    (error: unknown) => (unlessInterrupted(error), false),
-  );
-  if (!installed) {
+  // One call says both whether git runs at all and whether the folder is in a repository already.
+  const found = await git('rev-parse', '--show-toplevel', '--absolute-git-dir').catch((error: unknown) => {
+    unlessInterrupted(error);
+    return error instanceof GitFailed ? undefined : NOT_INSTALLED;
+  });
+  if (found === NOT_INSTALLED) {
     return {
       status: 'unavailable',
       message: 'git was not found, so the project is not a repository yet. Once git is installed:',
       commands: [cd, 'git init -b main', commit],
     };
   }
-  const found = await git('rev-parse', '--show-toplevel', '--absolute-git-dir').catch((error: unknown) => (unlessInterrupted(error), undefined));
   if (found) {
     const [topLevel = '', gitDir = ''] = found.trim().split('\n');
     // A .git file or link in the folder itself: a worktree, a submodule, a repository kept elsewhere.
