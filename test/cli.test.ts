@@ -51,6 +51,15 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect([...generated.packages].filter((name) => /^(inquirer|@inquirer\/(prompts|input|select|confirm)|rxjs|execa|commander|globby|normalize-package-data|simple-git)$/.test(name))).toEqual([]);
   });
 
+  it('--help and --version load the flags and their help only, not the code of a run (prompts, git, the command)', () => {
+    for (const args of [['--help'], ['--version'], ['my-project', '--help']]) {
+      const loaded = loadedBy(binPath, args);
+      expect(loaded.status).toBe(0);
+      expect(loaded.sources).toContain('src/generate/args.ts');
+      expect([...loaded.sources].filter((file) => /^src\/generate\/(cli|git|prompts|answers)\.ts$/.test(file))).toEqual([]);
+    }
+  });
+
   it('--yes generates the defaults, stores the answers and prints the next steps', async () => {
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes', '--no-git'], { cwd });

@@ -74,6 +74,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return parsed;
 }
 
+/** What --help or --version prints, when asked for (help first, as the flags are read). */
+export function helpOrVersion(parsed: Pick<ParsedArgs, 'help' | 'version'>, version: string): string | undefined {
+  if (parsed.help) return helpText(version);
+  if (parsed.version) return `${version}\n`;
+  return undefined;
+}
+
 export function helpText(version: string): string {
   const rows: [string, string][] = [];
   for (const q of questions) {

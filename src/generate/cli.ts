@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from './generator.js';
-import { helpText, parseArgs } from './args.js';
+import { helpOrVersion, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor, InterruptedError, isPromptInterrupt, UsageError } from '../shared/errors.js';
 import { quote } from '../shared/excerpt.js';
 import { readGitIdentity, type GitIdentity } from './git.js';
@@ -98,12 +98,9 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
   try {
     const parsed = parseArgs(argv);
     const version = packageVersion();
-    if (parsed.help) {
-      io.stdout.write(helpText(version));
-      return ExitCode.ok;
-    }
-    if (parsed.version) {
-      io.stdout.write(`${version}\n`);
+    const shown = helpOrVersion(parsed, version);
+    if (shown !== undefined) {
+      io.stdout.write(shown);
       return ExitCode.ok;
     }
     const { flags } = parsed;

@@ -166,6 +166,13 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   return args;
 }
 
+/** What --help or --version prints, when asked for (help first). */
+export function runnerHelpOrVersion(args: Pick<RunnerArgs, 'help' | 'version'>, version: string): string | undefined {
+  if (args.help) return runnerHelp(version);
+  if (args.version) return `${version}\n`;
+  return undefined;
+}
+
 export function runnerHelp(version: string): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 2;
   return `ml-project ${version}: run a create-ml-project project's Docker stack

@@ -6,7 +6,7 @@
 import { ExitCode, exitCodeFor, InterruptedError, UsageError } from '../shared/errors.js';
 import { onInterrupt } from '../shared/signals.js';
 import { packageVersion as version } from '../shared/package-root.js';
-import { parseRunnerArgs, runnerHelp, type RunnerArgs } from './args.js';
+import { parseRunnerArgs, runnerHelpOrVersion, type RunnerArgs } from './args.js';
 import { findCompose } from './compose.js';
 import type { Engine } from './engine.js';
 import { resolveEndpoint, type Endpoint } from './endpoint.js';
@@ -109,12 +109,9 @@ export async function main(argv: readonly string[], io: RunnerIo, deps: RunnerDe
   deps.interrupt?.addEventListener('abort', () => controller.abort(deps.interrupt!.reason), { once: true });
   try {
     const args = parseRunnerArgs(argv);
-    if (args.help) {
-      io.stdout.write(runnerHelp(version()));
-      return ExitCode.ok;
-    }
-    if (args.version) {
-      io.stdout.write(`${version()}\n`);
+    const shown = runnerHelpOrVersion(args, version());
+    if (shown !== undefined) {
+      io.stdout.write(shown);
       return ExitCode.ok;
     }
     const code = await dispatch(args, context(io, controller.signal, deps));

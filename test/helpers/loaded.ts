@@ -22,6 +22,8 @@ export interface LoadedRun {
   stdout: string;
   /** Bundled npm packages whose code was loaded, by name. */
   packages: Set<string>;
+  /** This package's own source files whose code was loaded (`src/...`). */
+  sources: Set<string>;
   /** The files loaded, as paths. */
   files: string[];
 }
@@ -37,11 +39,13 @@ export function loadedBy(bin: string, args: readonly string[], options: { cwd?: 
   const files = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url));
   const { outputs } = JSON.parse(readFileSync(join(repoRoot, 'dist', 'metafile.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
   const packages = new Set<string>();
+  const sources = new Set<string>();
   for (const file of files) {
     for (const input of Object.keys(outputs[relative(repoRoot, file).split(sep).join('/')]?.inputs ?? {})) {
+      if (input.startsWith('src/')) sources.add(input);
       const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(input)?.[1];
       if (name) packages.add(name);
     }
   }
-  return { status: result.status, stdout: result.stdout, packages, files };
+  return { status: result.status, stdout: result.stdout, packages, sources, files };
 }

@@ -51,6 +51,15 @@ describe.concurrent('ml-project (the built bin)', () => {
     expect([...doctor.packages].filter((name) => /yeoman|inquirer|ejs/.test(name))).toEqual([]);
   });
 
+  it('--help and --version load the flags and their help only, not the commands\' code (compose, the engine\'s address)', () => {
+    for (const args of [['--help'], ['--version'], ['up', '--help']]) {
+      const loaded = loadedBy(runnerBin, args, { env: runnerEnv() });
+      expect(loaded.status).toBe(0);
+      expect(loaded.sources).toContain('src/runner/args.ts');
+      expect([...loaded.sources].filter((file) => /^src\/runner\/(cli|compose|endpoint|progress)\.ts$/.test(file))).toEqual([]);
+    }
+  });
+
   it.each([
     [[], /No command given/],
     [['frob'], /Unknown command "frob"/],
