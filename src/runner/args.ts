@@ -175,7 +175,7 @@ export function runnerHelpOrVersion(args: Pick<RunnerArgs, 'help' | 'version'>, 
 
 export function runnerHelp(version: string): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 2;
-  return `ml-project ${version}: run a create-ml-project project's Docker stack
+  return `ml-project ${version}: run a create-ml-project project's Docker stack, and its jobs on GPU servers and clusters
 
 Usage:
   ml-project COMMAND [OPTIONS]

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateProject, isolatedGitEnv, repoRoot, tempDir } from '../helpers/generate.js';
+import { listRecords } from '../../src/runner/runs/record.js';
 import { baseImageScript, engineEnv, exec, type Exec, type ExecOptions } from './engine.js';
 
 export const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
@@ -64,8 +65,9 @@ export interface RunFile {
 }
 
 /** The newest run's id, from runs/. */
+/** The run made last, as `ml-project runs` lists it first (runs made in the same second included). */
 export function newestRun(project: RunsProject): string {
-  return readdirSync(join(project.dir, 'runs')).sort().at(-1)!;
+  return listRecords(project.dir).records[0]!.id;
 }
 
 export function record(project: RunsProject, id = newestRun(project)): RunFile {

@@ -38,8 +38,17 @@ async function waitFor(project: RunsProject, id: string, state: string): Promise
   throw new Error(`run ${id} never became ${state}`);
 }
 
+/**
+ * The jobs of that name still in the queue. A cancelled job stays a moment in
+ * COMPLETING while slurmd cleans up: that is waited out (30 s at most), any
+ * other state is returned at once.
+ */
 async function queuedByName(name: string): Promise<string> {
-  return (await slurm('squeue', ['-h', '-n', name, '-o', '%i %T'])).stdout.trim();
+  for (let i = 0; ; i++) {
+    const queued = (await slurm('squeue', ['-h', '-n', name, '-o', '%i %T'])).stdout.trim();
+    if (!queued || i >= 30 || !queued.split('\n').every((line) => line.endsWith(' COMPLETING'))) return queued;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 describe.skipIf(skip !== null)('ml-project run on a SLURM cluster', () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedGitEnv } from '../helpers/generate.js';
+import { writeRecord } from '../../src/runner/runs/record.js';
 import { makeProject, tempDir } from '../fakes/project.js';
 import { runnerEnv, runRunner } from './helpers.js';
 
@@ -114,6 +115,21 @@ describe.concurrent('run ids', () => {
     const result = await mlp(committed(), [command, id]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is not a run id: they look like 20261202-180501-3f9a/);
+  });
+
+  it('runs lists the newest first, to the millisecond: ids made in the same second do not decide', async () => {
+    const root = committed();
+    const made = [
+      ['20261202-180459-aaaa', '2026-12-02T18:04:59.999Z'],
+      ['20261202-180501-ffff', '2026-12-02T18:05:01.100Z'],
+      ['20261202-180501-0000', '2026-12-02T18:05:01.900Z'],
+    ];
+    for (const [id, submittedAt] of made) {
+      const settings = { name: 'local', kind: 'docker' };
+      writeRecord(root, { id: id!, project: 'churn-model', target: { ...settings, where: 'local', settings: settings as never }, command: ['true'], commit: 'c0ffee', gpus: 0, outputs: [], state: 'succeeded', submittedAt: submittedAt!, fetched: true });
+    }
+    const listed = JSON.parse((await mlp(root, ['runs', '--json'])).stdout) as { runs: { id: string }[] };
+    expect(listed.runs.map((r) => r.id)).toEqual(['20261202-180501-0000', '20261202-180501-ffff', '20261202-180459-aaaa']);
   });
 
   it('runs with none yet, and with a broken record beside a good one', async () => {

@@ -60,7 +60,10 @@ export interface RunRecord {
   fetchError?: string;
 }
 
-/** `20261202-180501-3f9a`: sorts by time, and is safe as a folder, job, container and Kubernetes name. */
+/**
+ * `20261202-180501-3f9a`: sorts by the second it was made in, and is safe as a folder, job,
+ * container and Kubernetes name. Within a second, submittedAt orders runs.
+ */
 export function newRunId(now: Date = new Date(), random: () => string = () => randomBytes(2).toString('hex')): string {
   const iso = now.toISOString();
   return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${random()}`;
@@ -112,7 +115,7 @@ export function readRecord(root: string, id: string): RunRecord {
   return parseRecord(text, file);
 }
 
-/** Every run of the project, newest first; what cannot be read is reported, not fatal. */
+/** Every run of the project, newest first (to the millisecond); what cannot be read is reported, not fatal. */
 export function listRecords(root: string): { records: RunRecord[]; broken: string[] } {
   let names: string[];
   try {
@@ -129,5 +132,7 @@ export function listRecords(root: string): { records: RunRecord[]; broken: strin
       broken.push((error as Error).message);
     }
   }
+  // Two runs made in the same second sort by their ids' random part: their submission times decide.
+  records.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt) || b.id.localeCompare(a.id));
   return { records, broken };
 }
