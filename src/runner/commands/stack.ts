@@ -4,7 +4,7 @@
  * runs, and the URLs of its web services.
  */
 import { FailureError, InterruptedError, UsageError } from '../../shared/errors.js';
-import { composeRunner, requireCompose, type Compose } from '../compose.js';
+import { composeRunner, requireCompose, type Compose, type ComposeTool } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import { requireProject, type Project } from '../project.js';
 import type { RunnerContext } from './context.js';
@@ -27,8 +27,15 @@ export async function openStack(ctx: RunnerContext): Promise<{ project: Project;
   const project = requireProject(ctx.cwd, ctx.env);
   const engine = await ctx.connect();
   const tool = await requireCompose(ctx.env);
-  // The GPU override only adds device reservations; stop, down, logs and exec act on the same containers without it.
-  return { project, engine, compose: composeRunner(tool, ['docker-compose.yml'], project.root, ctx.env) };
+  return { project, engine, compose: stackCompose(tool, project, ctx.env) };
+}
+
+/**
+ * Compose on the stack's containers as they are: the GPU override only adds
+ * device reservations, so stop, down, logs, exec and doctor need only the base file.
+ */
+export function stackCompose(tool: ComposeTool, project: Project, env: NodeJS.ProcessEnv): Compose {
+  return composeRunner(tool, ['docker-compose.yml'], project.root, env);
 }
 
 /**
