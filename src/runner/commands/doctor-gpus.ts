@@ -8,6 +8,7 @@
  */
 import { InterruptedError } from '../../shared/errors.js';
 import type { Compose } from '../compose.js';
+import { decideCompute, type NvidiaSupport } from '../gpu.js';
 import type { Project } from '../project.js';
 import type { Check } from './check.js';
 import { listStack, notRunning, tail, type StackRef } from './stack.js';
@@ -15,9 +16,17 @@ import { listStack, notRunning, tail, type StackRef } from './stack.js';
 /** Long enough for CUDA's first initialisation on several GPUs. */
 const CHECK_TIMEOUT_MS = 180_000;
 
-/** Whether the stack would run on the GPU image: always for compute gpu, with the NVIDIA runtime for auto. */
-export function stackUsesGpu(project: Project, nvidiaAvailable: boolean): boolean {
-  return project.compute === 'gpu' || (project.compute === 'auto' && nvidiaAvailable && project.hasGpuImage);
+/**
+ * Whether the stack runs the GPU image, decided as `up` decides it. A project
+ * whose only image is the GPU one runs it whatever the engine says (up then
+ * fails, and the check says the stack is not running).
+ */
+export function stackUsesGpu(project: Project, nvidia: NvidiaSupport): boolean {
+  try {
+    return decideCompute({ flag: 'auto', nvidia, hasCpuImage: project.hasCpuImage, hasGpuImage: project.hasGpuImage }).compute === 'gpu';
+  } catch {
+    return project.hasGpuImage;
+  }
 }
 
 /** The check's lines as one detail: what torch reports, `; `-separated. */

@@ -5,16 +5,17 @@
  * failure so one run shows everything; the exit code is the worst result.
  */
 import { CliError, ExitCode } from '../../shared/errors.js';
-import { COMPOSE_HINT, composeRunner } from '../compose.js';
+import { COMPOSE_HINT } from '../compose.js';
 import type { Engine } from '../engine.js';
 import { isLocal } from '../endpoint.js';
-import { nvidiaSupport } from '../gpu.js';
+import { nvidiaSupport, type NvidiaSupport } from '../gpu.js';
 import { checkPort } from '../ports.js';
 import { findRoot, loadProject } from '../project.js';
 import { NVIDIA_HINT } from '../errors.js';
 import type { Check } from './check.js';
 import { line, type RunnerContext } from './context.js';
 import { gpuCheck, stackUsesGpu } from './doctor-gpus.js';
+import { stackCompose } from './stack.js';
 
 
 export async function doctor(ctx: RunnerContext, json: boolean): Promise<number> {
@@ -27,14 +28,13 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
 
   let remote = false;
   let engine: Engine | undefined;
-  let nvidiaAvailable = false;
+  let nvidia: NvidiaSupport | undefined;
   try {
     remote = !isLocal(ctx.endpoint());
     engine = await ctx.connect();
     const v = await engine.version();
     checks.push({ name: 'engine', status: 'ok', detail: `Docker ${v.version} (API ${v.apiVersion}) at ${engine.endpoint}` });
-    const nvidia = nvidiaSupport(await engine.info());
-    nvidiaAvailable = nvidia.available;
+    nvidia = nvidiaSupport(await engine.info());
     const needsGpu = project?.compute === 'gpu';
     checks.push(
       nvidia.available
@@ -55,8 +55,8 @@ export async function doctor(ctx: RunnerContext, json: boolean): Promise<number>
     if (code === ExitCode.ok) code = ExitCode.failure;
   } else {
     checks.push({ name: 'compose', status: 'ok', detail: `${compose.command.join(' ')} ${compose.version}` });
-    if (engine && project?.gpuCheckModule && stackUsesGpu(project, nvidiaAvailable)) {
-      const gpus = await gpuCheck(project.gpuCheckModule, composeRunner(compose, ['docker-compose.yml'], project.root, ctx.env), { engine, project, env: ctx.env }, ctx.signal);
+    if (engine && nvidia && project?.gpuCheckModule && stackUsesGpu(project, nvidia)) {
+      const gpus = await gpuCheck(project.gpuCheckModule, stackCompose(compose, project, ctx.env), { engine, project, env: ctx.env }, ctx.signal);
       checks.push(gpus);
       if (gpus.status === 'fail' && code === ExitCode.ok) code = ExitCode.failure;
     }

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { FailureError, UsageError } from '../../shared/errors.js';
-import { composeRunner, requireCompose, type Compose } from '../compose.js';
+import { composeRunner, requireCompose, type Compose, type ComposeTool } from '../compose.js';
 import type { ContainerState, Engine } from '../engine.js';
 import { requireProject, type Project } from '../project.js';
 import type { RunnerContext } from './context.js';
@@ -27,8 +27,7 @@ export function serviceNamed(name: string): Service {
 export async function openStack(ctx: RunnerContext): Promise<StackRef & { compose: Compose }> {
   const stack = await openProjectStack(ctx);
   const tool = await requireCompose(ctx.env);
-  // The GPU override only adds device reservations; stop, down, logs and exec act on the same containers without it.
-  return { ...stack, compose: composeRunner(tool, ['docker-compose.yml'], stack.project.root, ctx.env) };
+  return { ...stack, compose: stackCompose(tool, stack.project, ctx.env) };
 }
 
 /** The project and its engine, for what only looks at the containers (no compose tool needed). */
@@ -42,6 +41,14 @@ export interface StackRef {
   project: Project;
   engine: Engine;
   env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Compose on the stack's containers as they are: the GPU override only adds
+ * device reservations, so stop, down, logs, exec and doctor need only the base file.
+ */
+export function stackCompose(tool: ComposeTool, project: Project, env: NodeJS.ProcessEnv): Compose {
+  return composeRunner(tool, ['docker-compose.yml'], project.root, env);
 }
 
 /**
