@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const bin = join(root, 'bin', 'create-ml-project.js');
-const runnerBin = join(root, 'bin', 'ml-project.js');
+const bin = join(root, 'bin', 'create-ml-project.cjs');
+const runnerBin = join(root, 'bin', 'ml-project.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'cmp-bench-'));
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: join(work, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const runs = Number(process.env.RUNS ?? 15);
-const bin = resolve(import.meta.dirname, '..', 'bin', 'ml-project.js');
+const bin = resolve(import.meta.dirname, '..', 'bin', 'ml-project.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'mlp-bench-'));
 const socketPath = join(dir, 'docker.sock');
 

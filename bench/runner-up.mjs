@@ -24,8 +24,8 @@ import { performance } from 'node:perf_hooks';
 import { parse, stringify } from 'yaml';
 
 const root = resolve(import.meta.dirname, '..');
-const generatorBin = join(root, 'bin', 'create-ml-project.js');
-const runnerBin = join(root, 'bin', 'ml-project.js');
+const generatorBin = join(root, 'bin', 'create-ml-project.cjs');
+const runnerBin = join(root, 'bin', 'ml-project.cjs');
 const runs = Number(process.env.RUNS ?? 7);
 const host = process.env.CMP_DOCKER_HOST ?? '';
 const ports = { jupyter: 8888, mlflow: 5000 };

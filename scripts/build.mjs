@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Bundles the two command-line entries into dist/ (run after `tsc --noEmit`):
-// dist/create-ml-project.mjs and dist/ml-project.mjs, with what they import
-// lazily (Yeoman and the generator, dockerode, each runner command) in
-// dist/chunks/, loaded only when a run needs it. Every runtime dependency is
+// dist/create-ml-project.cjs and dist/ml-project.cjs, small (the flags, --help,
+// which job to run), and each job in one script of dist/jobs/ (generate.cjs
+// with Yeoman, update.cjs, runner.cjs with dockerode), run only when a command
+// needs it, with V8's code cache; beside them the templates compiled to
+// functions (dist/jobs/templates.js). CommonJS rather than ES modules: Node 20
+// keeps no compiled code of modules between runs, and sets up its module
+// loader for the first ES module a run imports. Every runtime dependency is
 // inside, so the published package installs nothing else; their licence
 // texts go to dist/THIRD-PARTY-LICENSES.txt.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,9 +64,31 @@ const adapterInquirer = {
   },
 };
 const outdir = join(root, 'dist');
-// The tsc layout of earlier builds goes; files of the previous bundle stay until the new one is written (below).
-rmSync(join(outdir, 'src'), { recursive: true, force: true });
-rmSync(join(outdir, 'generators'), { recursive: true, force: true });
+// The layouts of earlier builds go; files of the previous bundle stay until the new one is written (below).
+for (const old of ['src', 'generators', 'chunks']) rmSync(join(outdir, old), { recursive: true, force: true });
+
+// Each job (generating, updating, the runner) is one CommonJS script in
+// dist/jobs/, which the small entry of its bin runs with V8's code cache
+// (src/shared/script-cache.ts): the import of a job's cli module in an entry
+// becomes that call.
+const jobs = { './generate/cli.js': 'generate', './update/cli.js': 'update', './runner/cli.js': 'runner' };
+const jobScripts = {
+  name: 'job-scripts',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\/(generate|update|runner)\/cli\.js$/ }, (args) => {
+      if (!/[\\/]src[\\/](create-ml-project|ml-project)\.ts$/.test(args.importer)) return undefined;
+      return { path: jobs[args.path], namespace: 'job-script' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'job-script' }, (args) => ({
+      contents: [
+        `const { runCachedScript } = require(${JSON.stringify(join(root, 'src', 'shared', 'script-cache.ts'))});`,
+        `module.exports = runCachedScript(require('node:path').join(__dirname, 'jobs', ${JSON.stringify(`${args.path}.cjs`)}), 'module');`,
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
 
 // What Yeoman loads but create-ml-project never runs, kept off the start-up path.
 // Arborist is yeoman-environment's installer of generators (through fly-import,
@@ -70,10 +96,12 @@ rmSync(join(outdir, 'generators'), { recursive: true, force: true });
 // generator and installs none, so they are left out. rxjs comes as ES modules,
 // so that only the few operators inquirer uses are bundled and evaluated.
 // Deferred packages are used only through async functions: each becomes a
-// chunk of its own, loaded at the first call (the editor prompt's external
-// editor with its encodings; latest-version, with its HTTP client, for
-// generators that add npm dependencies).
-const deferred = { '@inquirer/external-editor': ['editAsync'], 'latest-version': ['default'] };
+// script of its own in dist/jobs/, run at the first call (the editor prompt's
+// external editor with its encodings; latest-version, with its HTTP client,
+// for generators that add npm dependencies), and shared by the jobs.
+const deferred = { '@inquirer/external-editor': { exports: ['editAsync'], script: 'external-editor' }, 'latest-version': { exports: ['default'], script: 'latest-version' } };
+/** Where each deferred package resolved, for building its script. */
+const deferredFiles = new Map();
 // Packages that Yeoman imports for features the CLI never uses, left out: each
 // export becomes a function that throws if it is ever called. execa runs
 // package managers and generators' spawnCommand; commander parses a
@@ -164,54 +192,64 @@ const trimmed = {
     plugin.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
       if (args.pluginData === 'real') return undefined;
       const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      const { script } = deferred[args.path];
+      if (deferredFiles.has(script) && deferredFiles.get(script) !== real.path) throw new Error(`Two copies of ${args.path} are bundled: update scripts/build.mjs.`);
+      deferredFiles.set(script, real.path);
       return { path: real.path, namespace: 'trimmed', pluginData: args.path };
     });
     plugin.onLoad({ filter: /.*/, namespace: 'trimmed' }, (args) => {
       if (args.path === 'installer') {
         return { contents: "export default function () { throw new Error('create-ml-project does not install Yeoman generators.'); }", loader: 'js' };
       }
-      const load = `import(${JSON.stringify(args.path)})`;
-      const contents = deferred[args.pluginData]
-        .map((name) => (name === 'default' ? `export default async function (...args) { return (await ${load}).default(...args); }` : `export const ${name} = async (...args) => (await ${load}).${name}(...args);`))
-        .join('\n');
+      const { exports, script } = deferred[args.pluginData];
+      const load = `runCachedScript(join(__dirname, ${JSON.stringify(`${script}.cjs`)}), 'module')`;
+      const contents = [
+        `import { runCachedScript } from ${JSON.stringify(join(root, 'src', 'shared', 'script-cache.ts'))};`,
+        "import { join } from 'node:path';",
+        ...exports.map((name) => (name === 'default' ? `export default async function (...args) { return ${load}.default(...args); }` : `export const ${name} = async (...args) => ${load}.${name}(...args);`)),
+      ].join('\n');
       return { contents, loader: 'js', resolveDir: root };
     });
   },
 };
 
-const { metafile } = await build({
+// Bundled packages use import.meta.url (read where their module lies) and __dirname: a CommonJS script has the latter.
+const common = {
   absWorkingDir: root,
-  entryPoints: { 'create-ml-project': 'src/create-ml-project.ts', 'ml-project': 'src/ml-project.ts' },
-  outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   // Optional native speed-ups of ssh2: it falls back to JavaScript when they are missing.
   external: ['cpu-features', '*.node'],
-  // Bundled CommonJS packages call require for Node's own modules and some use __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __cmpCreateRequire } from 'node:module';",
-      "import { dirname as __cmpDirname } from 'node:path';",
-      "import { fileURLToPath as __cmpFileURLToPath } from 'node:url';",
-      'var require = __cmpCreateRequire(import.meta.url);',
-      'var __filename = __cmpFileURLToPath(import.meta.url);',
-      'var __dirname = __cmpDirname(__filename);',
-    ].join('\n'),
-  },
-  plugins: [inlineManifests, trimmed, adapterInquirer],
+  define: { 'import.meta.url': '__cmpModuleUrl' },
+  banner: { js: "var __cmpModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   minify: true,
   // Error and class names stay as written: code compares them (ExitPromptError and the like).
   keepNames: true,
   legalComments: 'none',
+  // The maps serve the tests that check what code a command runs (test/helpers/loaded.ts); they are not published.
+  sourcemap: 'external',
+  sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+};
+const entries = await build({
+  ...common,
+  entryPoints: { 'create-ml-project': 'src/create-ml-project.ts', 'ml-project': 'src/ml-project.ts' },
+  outdir,
+  plugins: [jobScripts],
 });
+const jobsBuild = await build({
+  ...common,
+  entryPoints: { generate: 'src/generate/cli.ts', update: 'src/update/cli.ts', runner: 'src/runner/cli.ts' },
+  outdir: join(outdir, 'jobs'),
+  plugins: [inlineManifests, trimmed, adapterInquirer],
+});
+const deferredBuild = await build({ ...common, entryPoints: Object.fromEntries(deferredFiles), outdir: join(outdir, 'jobs') });
+const builds = [entries, jobsBuild, deferredBuild];
+const metafile = { inputs: Object.assign({}, ...builds.map((b) => b.metafile.inputs)), outputs: Object.assign({}, ...builds.map((b) => b.metafile.outputs)) };
 
 /** The folder of the npm package an input file belongs to. */
 function packageDir(input) {
@@ -234,11 +272,11 @@ const sections = [...packages.values()]
   .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   .filter((p, i, all) => i === 0 || `${p.name}@${p.version}` !== `${all[i - 1].name}@${all[i - 1].version}`)
   .map((p) => `${p.name} ${p.version} (${p.license ?? 'see text'})\n\n${p.text ?? `License: ${p.license}`}`);
-// Chunks of earlier builds that this one did not write.
+// Bundle files of earlier builds that this one did not write.
 const written = new Set(Object.keys(metafile.outputs).map((file) => resolve(root, file)));
 for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
   const file = join(entry.parentPath, entry.name);
-  if (entry.isFile() && file.endsWith('.mjs') && !written.has(file)) rmSync(file);
+  if (entry.isFile() && /\.(mjs|cjs|map)$/.test(file) && !written.has(file)) rmSync(file);
 }
 
 // Each .ejs template compiled to its function now rather than on every run
@@ -256,7 +294,9 @@ const compiled = readdirSync(templatesDir, { recursive: true, withFileTypes: tru
     return `${JSON.stringify(path)}: { sha256: ${JSON.stringify(createHash('sha256').update(content).digest('hex'))}, render: ${render.toString()} },`;
   })
   .sort();
-writeFileSync(join(outdir, 'chunks', 'templates.script.js'), `// Written by scripts/build.mjs from templates/.\n({\n${compiled.join('\n')}\n});\n`);
+// In ASCII like the bundles (a template's other characters as escapes), which reads fastest.
+const table = `// Written by scripts/build.mjs from templates/.\n({\n${compiled.join('\n')}\n});\n`;
+writeFileSync(join(outdir, 'jobs', 'templates.js'), table.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 
 // What went where, for the tests that check which packages a command loads (not published).
 writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));

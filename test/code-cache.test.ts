@@ -1,7 +1,8 @@
 /**
- * V8's code cache of the templates compiled at build time, kept in the
- * user's cache folder: made by a first run, used by the next, and never
- * needed: a corrupt or unwritable cache changes nothing but the time.
+ * V8's code cache of the generating job and of the templates compiled at
+ * build time, kept in the user's cache folder: made by a first run, used by
+ * the next, and never needed: a corrupt or unwritable cache changes nothing
+ * but the time.
  * Spawns the built bin (npm run build first).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,26 +29,26 @@ async function generate(cache: string) {
 
 const cacheFiles = (cache: string) => readdirSync(join(cache, 'create-ml-project')).filter((name) => name.endsWith('.v8'));
 
-describe.concurrent('the code cache of the compiled templates', () => {
+describe.concurrent('the code cache of the job and the compiled templates', () => {
   it('is made in the user\'s cache folder by a first run, never in the project, and the next run gives the same project', async () => {
     const cache = tempDir('cmp-cache-');
     const first = await generate(cache);
-    expect(cacheFiles(cache)).toHaveLength(1);
-    expect(Object.keys(first).filter((path) => /\.v8$|templates\.script/.test(path))).toEqual([]);
-    const made = readFileSync(join(cache, 'create-ml-project', cacheFiles(cache)[0]!));
+    expect(cacheFiles(cache).map((name) => name.replace(/-[0-9a-f]{32}\.v8$/, ''))).toEqual(['generate.cjs', 'templates.js']);
+    expect(Object.keys(first).filter((path) => /\.v8$|\.cjs$/.test(path))).toEqual([]);
+    const made = cacheFiles(cache).map((name) => readFileSync(join(cache, 'create-ml-project', name)));
     expect(await generate(cache)).toEqual(first);
     // Accepted, so not written again.
-    expect(readFileSync(join(cache, 'create-ml-project', cacheFiles(cache)[0]!))).toEqual(made);
+    expect(cacheFiles(cache).map((name) => readFileSync(join(cache, 'create-ml-project', name)))).toEqual(made);
   });
 
   it('a corrupt cache is ignored and replaced, and the project is the same', async () => {
     const cache = tempDir('cmp-cache-');
     const expected = await generate(cache);
-    const file = join(cache, 'create-ml-project', cacheFiles(cache)[0]!);
+    const files = cacheFiles(cache).map((name) => join(cache, 'create-ml-project', name));
     const garbage = Buffer.from('not a code cache, just some bytes in its place');
-    writeFileSync(file, garbage);
+    for (const file of files) writeFileSync(file, garbage);
     expect(await generate(cache)).toEqual(expected);
-    expect(readFileSync(file)).not.toEqual(garbage);
+    for (const file of files) expect(readFileSync(file)).not.toEqual(garbage);
   });
 
   it('a cache folder that cannot be made (a file in its place) only means no cache', async () => {

@@ -13,9 +13,9 @@ import { isolatedGitEnv, repoRoot, runCli, tempDir, type RunResult } from './hel
 import { packageCopy } from './helpers/package-copy.js';
 import { canMknod, tree } from './helpers/tree.js';
 
-const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
+const runnerBin = join(repoRoot, 'bin', 'ml-project.cjs');
 
-/** `node bin/ml-project.js ...args` with no terminal. */
+/** `node bin/ml-project.cjs ...args` with no terminal. */
 function runRunner(args: string[], cwd: string): Promise<RunResult> {
   return runCli(args, { cwd, bin: runnerBin, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
 }
@@ -344,7 +344,7 @@ describe.concurrent("create-ml-project's own folder", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `${join(cwd, 'my-project')} would be inside create-ml-project's own folder ${root}. Run it from the folder the project should go in, ` +
-        `for example beside it: cd ${join(root, '..')} && node ${join(root, 'bin', 'create-ml-project.js')} my-project\n`,
+        `for example beside it: cd ${join(root, '..')} && node ${join(root, 'bin', 'create-ml-project.cjs')} my-project\n`,
     );
     expect(tree(root)).toEqual(before);
   });
@@ -356,11 +356,11 @@ describe.concurrent("create-ml-project's own folder", () => {
     mkdirSync(join(app, 'node_modules'));
     cpSync(join(bin, '..', '..'), installed, { recursive: true });
     rmSync(join(bin, '..', '..'), { recursive: true });
-    const inside = await runCli(['my-project', '--yes'], { cwd: installed, bin: join(installed, 'bin', 'create-ml-project.js') });
+    const inside = await runCli(['my-project', '--yes'], { cwd: installed, bin: join(installed, 'bin', 'create-ml-project.cjs') });
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain(`would be inside create-ml-project's own folder ${installed}.`);
     expect(existsSync(join(installed, 'my-project'))).toBe(false);
-    const beside = await runCli(['my-project', '--yes'], { cwd: app, bin: join(installed, 'bin', 'create-ml-project.js') });
+    const beside = await runCli(['my-project', '--yes'], { cwd: app, bin: join(installed, 'bin', 'create-ml-project.cjs') });
     expect(beside.code).toBe(0);
     expect(beside.stdout).toContain('Made a git repository (branch main) with a first commit.');
   });
@@ -380,7 +380,7 @@ function slowHookEnv(): { env: NodeJS.ProcessEnv; marker: string } {
 /** Runs the bin, sends `signal` once the commit hook is running, and returns how it ended and the hook's pid. */
 async function interruptDuringCommit(args: string[], cwd: string, signal: NodeJS.Signals): Promise<RunResult & { hook: number }> {
   const { env, marker } = slowHookEnv();
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'create-ml-project.js'), ...args], {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'create-ml-project.cjs'), ...args], {
     cwd,
     env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -514,7 +514,7 @@ function toolPath(options: { npx: boolean; node: 'new' | 'old' | 'none' }): stri
 }
 
 /** A stand-in runner command, as a user would give it. */
-const standIn = "node '/opt/create-ml-project/bin/ml-project.js'";
+const standIn = "node '/opt/create-ml-project/bin/ml-project.cjs'";
 
 describe('Makefile with the ml-project runner', () => {
   const runnerRecipes: Array<[string, string[], string]> = [
@@ -635,7 +635,7 @@ describe('Makefile with the ml-project runner', () => {
     expect(readme).toContain('3. `npx`, only when the npm registry answers with that version within a few seconds');
     expect(readme).toContain('the same targets run plain `docker compose` (the compose files work on their own) and say so in one line');
     expect(readme).toContain('`ML_PROJECT=` (empty)');
-    expect(readme).toContain("`ML_PROJECT='node /path/to/bin/ml-project.js'`");
+    expect(readme).toContain("`ML_PROJECT='node /path/to/bin/ml-project.cjs'`");
     expect(readme).toMatch(/make doctor +# check Docker, compose, NVIDIA support and the ports \(needs the runner\)/);
     expect(readme).toContain('## When Docker is not running');
     expect(readme).toContain('make says which engine it asked (`DOCKER_HOST`, or the socket of your docker context) and how to start it');
@@ -652,7 +652,7 @@ describe('Makefile with the ml-project runner', () => {
 
   it('make doctor runs the real runner (a missing engine: its report and its failure); without it, says how to get it', () => {
     const dir = copyOf('defaults');
-    const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))}`;
+    const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.cjs'))}`;
     const result = make(dir, ['doctor'], { ML_PROJECT: runner, DOCKER_HOST: `unix://${tempDir('cmp-nodocker-')}/docker.sock` });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toMatch(/^fail {2}engine {4}/m);

@@ -176,7 +176,7 @@ describe('no docker command at all', () => {
 });
 
 describe('with the real ml-project as the runner', () => {
-  const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))}`;
+  const runner = `${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.cjs'))}`;
 
   it.each(['init', 'create-container', 'doctor'])('make %s: the runner checks the engine and exits 3 with the fix', async (target) => {
     const socket = join(tempDir('cmp-none-'), 'docker.sock');

@@ -279,7 +279,7 @@ describe('ml-project on PATH comes first', () => {
   });
 
   it.each([
-    "node '/opt/create ml project/bin/ml-project.js'",
+    "node '/opt/create ml project/bin/ml-project.cjs'",
     'npx --yes --package=create-ml-project@0.1.0 ml-project',
   ])('ML_PROJECT=%s: that command, not the one on PATH', async (command) => {
     const result = await runner(['-n', 'init', 'test'], { ML_PROJECT: command });

@@ -95,10 +95,10 @@ describe('the packed package, installed into an empty folder', () => {
   it('ships the bins, the bundle, the templates, README and LICENSE, and no sources', async () => {
     const listed = await run('tar', ['-tzf', tarball]);
     const files = listed.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    for (const file of ['bin/create-ml-project.js', 'bin/ml-project.js', 'dist/create-ml-project.mjs', 'dist/ml-project.mjs', 'templates/_gitignore.ejs', 'README.md', 'LICENSE', 'package.json']) {
+    for (const file of ['bin/create-ml-project.cjs', 'bin/ml-project.cjs', 'dist/create-ml-project.cjs', 'dist/ml-project.cjs', 'dist/jobs/generate.cjs', 'dist/jobs/update.cjs', 'dist/jobs/runner.cjs', 'dist/jobs/templates.js', 'templates/_gitignore.ejs', 'README.md', 'LICENSE', 'package.json']) {
       expect(files).toContain(file);
     }
-    expect(files.filter((f) => /^(src|generators|test|scripts|bench)\//.test(f) || f.endsWith('.ts') || f === 'dist/metafile.json')).toEqual([]);
+    expect(files.filter((f) => /^(src|generators|test|scripts|bench)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map') || f === 'dist/metafile.json')).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(installDir, 'node_modules', 'create-ml-project', 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
   });

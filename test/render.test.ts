@@ -92,7 +92,7 @@ describe('renderProject', () => {
   });
 });
 
-describe('templates compiled at build time (dist/chunks/templates.script.js, after npm run build)', () => {
+describe('templates compiled at build time (dist/jobs/templates.js, after npm run build)', () => {
   const variants = { ...presets, ...torchPresets, ...taskPresets, quoted: { description: 'Say "hi" & <b>$HOME</b> \\ 100%', authorName: "Ada O'Brien" } };
 
   it('serves every template of templates/ from the build, with the very bytes EJS compiled at run time gives', async () => {

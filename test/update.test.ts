@@ -150,7 +150,7 @@ describe('update: conflicts, --set, --dry-run and refusals', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('(compute "auto" -> "cpu"; jupyterPort 8888 -> 9000)');
-    const expected = await freshRender(join(repoRoot, 'bin', 'create-ml-project.js'), 'churn', ['--jupyter-port', '9000', '--compute', 'cpu']);
+    const expected = await freshRender(join(repoRoot, 'bin', 'create-ml-project.cjs'), 'churn', ['--jupyter-port', '9000', '--compute', 'cpu']);
     expect(stored(project)).toEqual(stored(expected));
     for (const path of ['docker-compose.yml', '.env.example', 'Makefile']) expect(read(project, path), path).toBe(read(expected, path));
     expect(read(project, 'README.md')).toBe(`${read(expected, 'README.md')}\nOur notes.\n`);
@@ -421,7 +421,7 @@ describe('update: projects without a template commit in their history', () => {
     const log = join(tempDir(), 'npx.log');
     const env = {
       PATH: `${fakeNpxDir}:${process.env.PATH}`,
-      FAKE_NPX_PACKAGES: JSON.stringify({ [current]: join(repoRoot, 'bin', 'create-ml-project.js') }),
+      FAKE_NPX_PACKAGES: JSON.stringify({ [current]: join(repoRoot, 'bin', 'create-ml-project.cjs') }),
       FAKE_NPX_LOG: log,
     };
     const result = await run(['update'], project, { bin: v2, env });
@@ -451,7 +451,7 @@ describe('update: projects without a template commit in their history', () => {
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'Start');
     const v2 = packageCopy('0.2.0', v2Edits);
-    const env = { PATH: `${fakeNpxDir}:${process.env.PATH}`, FAKE_NPX_PACKAGES: JSON.stringify({ [current]: join(repoRoot, 'bin', 'create-ml-project.js') }) };
+    const env = { PATH: `${fakeNpxDir}:${process.env.PATH}`, FAKE_NPX_PACKAGES: JSON.stringify({ [current]: join(repoRoot, 'bin', 'create-ml-project.cjs') }) };
     const result = await run(['update'], project, { bin: v2, env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

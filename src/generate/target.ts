@@ -48,6 +48,6 @@ export async function checkPlace(target: string, name: string): Promise<void> {
   if (!inside) return;
   throw new UsageError(
     `${target} would be inside create-ml-project's own folder ${root}. Run it from the folder the project should go in, ` +
-      `for example beside it: cd ${dirname(root)} && node ${join(root, 'bin', 'create-ml-project.js')} ${name}`,
+      `for example beside it: cd ${dirname(root)} && node ${join(root, 'bin', 'create-ml-project.cjs')} ${name}`,
   );
 }

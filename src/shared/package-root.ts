@@ -1,7 +1,7 @@
 /**
  * The package's own folder, found from the running module: the nearest folder
  * above it with a package.json. One rule for every layout the code runs in:
- * src/ under a TS runner, and dist/ or dist/chunks/ in the bundle, whether in
+ * src/ under a TS runner, and dist/ or dist/jobs/ in the bundle, whether in
  * the checkout or installed under node_modules.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -352,7 +352,7 @@ describe.skipIf(engine.skip)(`the generated project on a real Docker engine${eng
     it('ml-project on PATH: make init builds the image through the runner, exits 0', async () => {
       await docker(['rmi', '--force', image]);
       const bin = tempDir('cmp-e2e-bin-');
-      writeFileSync(join(bin, 'ml-project'), `#!/bin/sh\nexec ${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.js'))} "$@"\n`, { mode: 0o755 });
+      writeFileSync(join(bin, 'ml-project'), `#!/bin/sh\nexec ${sh(process.execPath)} ${sh(join(repoRoot, 'bin', 'ml-project.cjs'))} "$@"\n`, { mode: 0o755 });
       const init = await make(['init', 'GPU=0'], { PATH: `${bin}:${process.env.PATH}` });
       expect(init.code, tail(init, 60)).toBe(0);
       expect(init.stdout).toContain(`Building ${image} from docker/Dockerfile.cpu`);

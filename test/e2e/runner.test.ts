@@ -34,7 +34,7 @@ describe.runIf(required)('CMP_E2E_REQUIRED=1 (runner)', () => {
 
 const env = engineEnv(engine.host);
 const docker = (args: readonly string[], timeoutMs = 120_000) => exec('docker', args, { env, timeoutMs });
-const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
+const runnerBin = join(repoRoot, 'bin', 'ml-project.cjs');
 const dockerdScript = join(repoRoot, '.ci', 'dockerd');
 const user = testUser();
 const root: User = { uid: 0, gid: 0, switch: false };
@@ -681,7 +681,7 @@ describe.skipIf(engine.skip)(`ml-project on a real Docker engine${engine.skip ? 
       images.add('runner-make-gpu:latest');
     }, 200_000);
 
-    it('make init && make create-container GPU=0 with ML_PROJECT=node bin/ml-project.js build and start the CPU stack; make clean-container removes it', async () => {
+    it('make init && make create-container GPU=0 with ML_PROJECT=node bin/ml-project.cjs build and start the CPU stack; make clean-container removes it', async () => {
       const makefile = readFileSync(join(makeCopy!.dir, 'Makefile'), 'utf8');
       expect(makefile, 'the generated Makefile does not call the runner').toMatch(/\$\(RUNNER\) up/);
 

@@ -11,7 +11,7 @@ import { generateProject, isolatedGitEnv, repoRoot, tempDir } from '../helpers/g
 import { listRecords } from '../../src/runner/runs/record.js';
 import { baseImageScript, engineEnv, exec, type Exec, type ExecOptions } from './engine.js';
 
-export const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
+export const runnerBin = join(repoRoot, 'bin', 'ml-project.cjs');
 
 export interface RunsProject {
   dir: string;

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { runProcess, type ProcessResult } from './process.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const binPath = join(repoRoot, 'bin', 'create-ml-project.js');
+export const binPath = join(repoRoot, 'bin', 'create-ml-project.cjs');
 
 export type RunResult = ProcessResult;
 
@@ -46,7 +46,7 @@ export function isolatedGitEnv(home = tempDir('cmp-home-'), identity = true): No
   };
 }
 
-/** Runs `node bin/create-ml-project.js ...args` with no terminal. */
+/** Runs `node bin/create-ml-project.cjs ...args` with no terminal. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...isolatedGitEnv(), ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];

@@ -24,7 +24,7 @@ export function packageCopy(version: string, edits: Record<string, TemplateEdit>
       writeFileSync(file, next);
     }
   }
-  return join(dir, 'bin', 'create-ml-project.js');
+  return join(dir, 'bin', 'create-ml-project.cjs');
 }
 
 /** Replaces text that must be there once. */

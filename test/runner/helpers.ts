@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { tempDir } from '../fakes/project.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const runnerBin = join(repoRoot, 'bin', 'ml-project.js');
+export const runnerBin = join(repoRoot, 'bin', 'ml-project.cjs');
 
 export interface RunResult {
   code: number | null;

@@ -1,0 +1,93 @@
+/**
+ * Running a script of the build (dist/jobs/) with V8's code cache kept in the
+ * user's cache folder. Node 20 compiles every module anew on each run (its
+ * compile cache came with Node 22), and for a bundle of Yeoman or dockerode
+ * that compiling is most of a start; with the cache, V8 reads the code back.
+ *
+ * The cache is never needed: one that is missing, stale, corrupt or cannot be
+ * written only makes the run slower. It is never written into a project.
+ */
+import { createHash } from 'node:crypto';
+import { isAscii } from 'node:buffer';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The user's cache folder for this package, as each system names it. */
+export function cacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const base =
+    process.platform === 'win32' ? env.LOCALAPPDATA : process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return base ? join(base, 'create-ml-project') : undefined;
+}
+
+/**
+ * What a CommonJS module's text is wrapped in to run as a script, as Node
+ * does it: the line break keeps the file's line numbers one below V8's.
+ */
+export const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {\n', '\n})'] as const;
+
+/**
+ * The cache file for `file` as it is now. V8 checks a cache only against the
+ * length of the source, so the name holds what changes with the text (size
+ * and time of change, as Python's .pyc files do) and with the engine.
+ */
+function cacheFileFor(file: string, folder: string): string {
+  const { size, mtimeMs, ino } = statSync(file);
+  const key = createHash('sha256').update(`${file}\0${size}\0${mtimeMs}\0${ino}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
+  return join(folder, `${basename(file)}-${key}.v8`);
+}
+
+function readCache(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written whole or not at all (another run may read it at the same time). */
+function writeCache(script: Script, file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, script.createCachedData());
+    renameSync(partial, file);
+  } catch {
+    // A read-only or full disk: the next run compiles again.
+  }
+}
+
+/** The text of a script: the build writes them in ASCII, which reads fastest as such. */
+function readSource(file: string): string {
+  const bytes = readFileSync(file);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+/**
+ * Runs the script in `file`: as a CommonJS module (`module`, giving its
+ * exports) or as a plain script (`value`, giving the value of its last
+ * expression). At exit, a run that found no usable cache leaves one, holding
+ * the functions this run compiled as well.
+ */
+export function runCachedScript(file: string, kind: 'module' | 'value'): unknown {
+  const text = readSource(file);
+  const source = kind === 'module' ? MODULE_WRAPPER[0] + text + MODULE_WRAPPER[1] : text;
+  let cacheFile: string | undefined;
+  try {
+    const folder = cacheFolder();
+    cacheFile = folder && cacheFileFor(file, folder);
+  } catch {
+    cacheFile = undefined;
+  }
+  const cachedData = readCache(cacheFile);
+  const script = new Script(source, { filename: file, cachedData });
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile));
+  if (kind === 'value') return script.runInThisContext();
+  const module = { exports: {} as unknown };
+  const wrapped = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapped.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
