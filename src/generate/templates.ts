@@ -2,7 +2,7 @@
  * Loading the template tree from disk into memory, once, so that rendering
  * stays pure.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
 import { precompiled, type TemplateFunction } from './precompiled.js';
@@ -30,15 +30,18 @@ export async function loadTemplates(dir = defaultTemplatesDir()): Promise<Templa
   return files;
 }
 
-/** Every file below `dir`, with its path (`/` separators), bytes and permission bits, in code-point order of paths. */
+/**
+ * Every file below `dir`, with its path (`/` separators), bytes and permission
+ * bits, in code-point order of paths. Read one after another: for some
+ * seventy small files, Node's thread pool costs more than the reading.
+ */
 export async function readFolder(dir: string): Promise<TemplateFile[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  const loaded = await Promise.all(
-    files.map(async (file) => {
-      const [content, info] = await Promise.all([readFile(file), stat(file)]);
-      return { path: relative(dir, file).split(sep).join('/'), content, mode: info.mode & 0o777 };
-    }),
-  );
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
+  const loaded = entries
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const file = join(e.parentPath, e.name);
+      return { path: relative(dir, file).split(sep).join('/'), content: readFileSync(file), mode: statSync(file).mode & 0o777 };
+    });
   return loaded.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -12,7 +12,8 @@
  * replaced come back; nothing else in the target is ever touched.
  */
 import { randomBytes } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, type MakeDirectoryOptions, type RmOptions, type WriteFileOptions } from 'node:fs';
+import type * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FailureError, InterruptedError, UsageError } from '../shared/errors.js';
 import { specialFileKind } from '../shared/text-file.js';
@@ -22,6 +23,21 @@ import { checkTarget } from './target.js';
 
 /** The file-system calls the writer makes; tests pass failing ones. */
 export type WriterFs = Pick<typeof nodeFs, 'lstat' | 'mkdir' | 'readdir' | 'writeFile' | 'unlink' | 'rmdir' | 'rename' | 'rm'>;
+
+/**
+ * Node's file calls made one after another on this thread: for a project's few
+ * dozen small files, the thread pool's round trips cost more than the writing.
+ */
+const direct = {
+  lstat: async (path: string) => lstatSync(path),
+  mkdir: async (path: string, options?: MakeDirectoryOptions) => mkdirSync(path, options),
+  readdir: async (path: string) => readdirSync(path),
+  writeFile: async (path: string, data: Uint8Array, options: WriteFileOptions) => writeFileSync(path, data, options),
+  unlink: async (path: string) => unlinkSync(path),
+  rmdir: async (path: string) => rmdirSync(path),
+  rename: async (from: string, to: string) => renameSync(from, to),
+  rm: async (path: string, options: RmOptions) => rmSync(path, options),
+} as unknown as WriterFs;
 
 export interface WriteOptions {
   force: boolean;
@@ -123,7 +139,7 @@ function asideName(): string {
 }
 
 export async function writeProject(target: string, project: RenderedProject, options: WriteOptions): Promise<WrittenProject> {
-  const fs = options.fs ?? nodeFs;
+  const fs = options.fs ?? direct;
   const existed = await checkTarget(target, options.force, fs);
   const todo = await plan(target, project, fs, existed);
   const made: Made = { dirs: [], files: [], moved: [], extra: [] };
@@ -186,7 +202,7 @@ export async function writeProject(target: string, project: RenderedProject, opt
   };
 }
 
-/** Files written side by side: the disk is not the limit for small files, the waiting between them is. */
+/** Files written side by side when the file system answers asynchronously: the disk is not the limit for small files, the waiting between them is. */
 const WRITES_AT_ONCE = 16;
 
 /** What a run made, in the order it made it. */
