@@ -26,18 +26,22 @@ const ownManifest = (name) => {
 // Yeoman reads its own package.json next to its files, which in the bundle are
 // not there: the reads become the values. yeoman-generator hands all of lodash
 // to generators as this._, which ours does not use: an empty object instead
-// (its own modules import the few lodash functions they call). A changed
+// (its own modules import the few lodash functions they call). fdir, at
+// load, looks for picomatch beside its own file and loads it from whatever
+// node_modules it finds there: the bundle runs only what it holds. A changed
 // source fails the build.
 const inlined = [
+  ['fdir/dist/index.mjs', '__require.resolve("picomatch");', ''],
+  ['fdir/dist/index.mjs', 'pm = __require("picomatch");', 'pm = null;'],
   ['yeoman-generator/dist/generator.js', "JSON.parse(readFileSync(pathJoin(_dirname, '../package.json'), 'utf8'))", ownManifest('yeoman-generator')],
   ['yeoman-generator/dist/generator.js', "import * as _ from 'lodash-es';", 'const _ = Object.freeze({});'],
   ['yeoman-environment/dist/module-lookup.js', "JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json')).toString())", ownManifest('yeoman-environment')],
   ['yeoman-environment/dist/environment-base.js', "require('../package.json')", ownManifest('yeoman-environment')],
 ];
-const inlineManifests = {
-  name: 'inline-manifests',
+const sourceEdits = {
+  name: 'source-edits',
   setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]node_modules[\\/]yeoman-(generator|environment)[\\/]dist[\\/].*\.js$/ }, (args) => {
+    plugin.onLoad({ filter: /[\\/]node_modules[\\/](yeoman-(generator|environment)|fdir)[\\/]dist[\\/].*\.m?js$/ }, (args) => {
       const file = args.path.split(sep).join('/');
       const rules = inlined.filter(([suffix]) => file.endsWith(`/node_modules/${suffix}`));
       if (rules.length === 0) return undefined;
@@ -245,7 +249,7 @@ const jobsBuild = await build({
   ...common,
   entryPoints: { generate: 'src/generate/cli.ts', update: 'src/update/cli.ts', runner: 'src/runner/cli.ts' },
   outdir: join(outdir, 'jobs'),
-  plugins: [inlineManifests, trimmed, adapterInquirer],
+  plugins: [sourceEdits, trimmed, adapterInquirer],
 });
 const deferredBuild = await build({ ...common, entryPoints: Object.fromEntries(deferredFiles), outdir: join(outdir, 'jobs') });
 const builds = [entries, jobsBuild, deferredBuild];
