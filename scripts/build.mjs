@@ -28,9 +28,17 @@ const ownManifest = (name) => {
 // to generators as this._, which ours does not use: an empty object instead
 // (its own modules import the few lodash functions they call). fdir, at
 // load, looks for picomatch beside its own file and loads it from whatever
-// node_modules it finds there: the bundle runs only what it holds. A changed
-// source fails the build.
+// node_modules it finds there: the bundle runs only what it holds.
+// dockerode's BuildKit session (gRPC and protobuf, reading .proto files that
+// are not in the bundle) serves builds with version 2, which the runner never
+// asks for (it uses the classic /build API): left out, a call says so.
+// docker-modem's ssh2 transport serves ssh:// engines on a machine without
+// an ssh client: loaded at its first call. A changed source fails the build.
+const leftOutOfDockerode = (what) => `function () { throw new Error(${JSON.stringify(`create-ml-project leaves dockerode's ${what} out of its bundle.`)}); }`;
 const inlined = [
+  ['dockerode/lib/docker.js', "withSession = require('./session'),", `withSession = ${leftOutOfDockerode('BuildKit session')},`],
+  ['dockerode/lib/docker.js', "var buildkit = require('./buildkit');", `var buildkit = { followProgress: ${leftOutOfDockerode('BuildKit progress')} };`],
+  ['docker-modem/lib/modem.js', "ssh = require('./ssh'),", "ssh = (options) => require('./ssh')(options),"],
   ['fdir/dist/index.mjs', '__require.resolve("picomatch");', ''],
   ['fdir/dist/index.mjs', 'pm = __require("picomatch");', 'pm = null;'],
   ['yeoman-generator/dist/generator.js', "JSON.parse(readFileSync(pathJoin(_dirname, '../package.json'), 'utf8'))", ownManifest('yeoman-generator')],
@@ -41,7 +49,8 @@ const inlined = [
 const sourceEdits = {
   name: 'source-edits',
   setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]node_modules[\\/](yeoman-(generator|environment)|fdir)[\\/]dist[\\/].*\.m?js$/ }, (args) => {
+    const suffixes = [...new Set(inlined.map(([suffix]) => suffix.replace(/[.]/g, '\\.').replace(/\//g, '[\\\\/]')))];
+    plugin.onLoad({ filter: new RegExp(`[\\\\/]node_modules[\\\\/](${suffixes.join('|')})$`) }, (args) => {
       const file = args.path.split(sep).join('/');
       const rules = inlined.filter(([suffix]) => file.endsWith(`/node_modules/${suffix}`));
       if (rules.length === 0) return undefined;
