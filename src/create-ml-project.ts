@@ -6,7 +6,7 @@
  */
 import { helpOrVersion, parseArgs } from './generate/args.js';
 import { ExitCode } from './shared/errors.js';
-import type { Io } from './shared/io.js';
+import { exitWhenDone, type Io } from './shared/io.js';
 import { packageVersion } from './shared/package-root.js';
 
 export type { Io };
@@ -33,4 +33,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const { generate } = await import('./generate/cli.js');
   return generate(argv, io);
+}
+
+/** The bin: this process's arguments, streams and folder. */
+export function run(): void {
+  exitWhenDone(main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY), cwd: process.cwd() }));
 }

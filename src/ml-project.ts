@@ -6,6 +6,7 @@
 import { parseRunnerArgs, runnerHelpOrVersion } from './runner/args.js';
 import type { RunnerDeps, RunnerIo } from './runner/cli.js';
 import { ExitCode } from './shared/errors.js';
+import { exitWhenDone } from './shared/io.js';
 import { packageVersion } from './shared/package-root.js';
 
 /** The help or version text the arguments ask for; undefined for a command, or for arguments the runner will refuse. */
@@ -24,4 +25,9 @@ export async function main(argv: readonly string[], io: RunnerIo, deps?: RunnerD
     return ExitCode.ok;
   }
   return (await import('./runner/cli.js')).main(argv, io, deps);
+}
+
+/** The bin: this process's arguments, streams, folder and environment. */
+export function run(): void {
+  exitWhenDone(main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }));
 }

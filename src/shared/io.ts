@@ -6,3 +6,11 @@ export interface Io {
   interactive: boolean;
   cwd: string;
 }
+
+/**
+ * Exits with a command's code once what it printed is flushed: prompt
+ * libraries, an engine connection or a child may hold the event loop open.
+ */
+export function exitWhenDone(code: Promise<number>): void {
+  void code.then((value) => process.stdout.write('', () => process.exit(value)));
+}
