@@ -259,6 +259,13 @@ describe('questions', () => {
     expect(questionByName.get('authorEmail')!.default({}, { gitUserEmail: 'a@b.io' })).toBe('a@b.io');
   });
 
+  it('marks exactly the questions whose default comes from git (asked first, only they wait for git)', () => {
+    const git = { gitUserName: 'Ada Lovelace', gitUserEmail: 'ada@example.com' };
+    const fromGit = questions.filter((q) => q.default({ projectName: 'p' }, git) !== q.default({ projectName: 'p' }, {})).map((q) => q.name);
+    expect(fromGit).toEqual(['authorName', 'authorEmail']);
+    expect(questions.filter((q) => q.defaultFromGit).map((q) => q.name)).toEqual(fromGit);
+  });
+
   it('asks for CUDA only when there is a GPU image', () => {
     const cuda = questionByName.get('cudaVersion')!;
     expect(cuda.when!({ compute: 'cpu' })).toBe(false);

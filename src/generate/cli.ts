@@ -48,16 +48,20 @@ function checkYeomanConfig(cwd: string): void {
 /**
  * Asks the first question before Yeoman is loaded, and loads Yeoman while
  * the user answers it; the generator takes the answer when its turn comes.
+ * git's answer is waited for only by a question whose default comes from it;
+ * otherwise git starts once the question is on the screen.
  */
-async function askFirst(question: Question, gitIdentity: Promise<GitIdentity>) {
+async function askFirst(question: Question, cwd: string) {
   let shown!: () => void;
-  const loaded = new Promise<void>((resolve) => (shown = resolve)).then(loadGenerator);
+  const onScreen = new Promise<void>((resolve) => (shown = resolve));
+  const gitIdentity = question.defaultFromGit ? readGitIdentity(cwd) : onScreen.then(() => readGitIdentity(cwd));
+  const loaded = onScreen.then(loadGenerator);
   // Awaited in runGenerator; a Ctrl-C at the prompt ends the run before that.
   loaded.catch(() => undefined);
-  const identity = await gitIdentity;
+  const identity: GitIdentity = question.defaultFromGit ? await gitIdentity : {};
   const value = await askOnTerminal(question, question.default({}, { gitUserName: identity.name, gitUserEmail: identity.email }), {}, undefined, shown);
   shown();
-  return { loaded, early: { name: question.name, value } };
+  return { loaded, gitIdentity, early: { name: question.name, value } };
 }
 
 function report(io: Io, outcome: AppOptions['outcome']): void {
@@ -114,11 +118,10 @@ export async function generate(argv: readonly string[], io: Io): Promise<number>
     }
     const file = parsed.answersFile ? await (await import('./answers-file.js')).readAnswersFile(parsed.answersFile) : undefined;
     const mode: Mode = parsed.yes ? 'yes' : io.interactive ? 'interactive' : 'non-interactive';
-    // git runs while Yeoman loads: its answer is there by the time the defaults need it.
-    const gitIdentity = readGitIdentity(io.cwd);
     checkYeomanConfig(io.cwd);
     const first = firstAsked(mode, { ...flags, ...args }, file);
-    const { loaded, early } = first ? await askFirst(first, gitIdentity) : { loaded: loadGenerator(), early: undefined };
+    // git runs while Yeoman loads: its answer is there by the time the defaults need it.
+    const { loaded, early, gitIdentity } = first ? await askFirst(first, io.cwd) : { loaded: loadGenerator(), early: undefined, gitIdentity: readGitIdentity(io.cwd) };
     await runGenerator(io.cwd, loaded, {
       mode,
       force: parsed.force,

@@ -71,6 +71,8 @@ export interface Question<K extends AnswerKey = AnswerKey> {
   /** Asked only when this holds; otherwise the default is taken silently. */
   when?: (answers: Partial<Answers>) => boolean;
   default: (answers: Partial<Answers>, context: DefaultsContext) => Answers[K];
+  /** The default reads the git identity (`context`): asked first, the question waits for git. */
+  defaultFromGit?: true;
   /**
    * Validates a raw value from any source and returns it normalized; throws
    * ValidationError. `names` says how other answers it refers to were given.
@@ -177,6 +179,7 @@ export const questions: readonly Question[] = [
     help: 'Author for pyproject.toml and LICENSE (default: git config user.name)',
     example: '"Ada Lovelace"',
     default: (a, context) => context.gitUserName || `The ${a.projectName ?? 'project'} authors`,
+    defaultFromGit: true,
     parse(raw) {
       const value = text(this, raw).trim();
       return value === '' ? fail(this, raw, 'it is empty') : value;
@@ -190,6 +193,7 @@ export const questions: readonly Question[] = [
     help: 'Author email for pyproject.toml (default: git config user.email)',
     example: 'ada@example.com',
     default: (_a, context) => context.gitUserEmail ?? '',
+    defaultFromGit: true,
     parse(raw) {
       const value = text(this, raw).trim();
       const reason = emailReason(value);
