@@ -84,22 +84,18 @@ for (const old of ['src', 'generators', 'chunks']) rmSync(join(outdir, old), { r
 // dist/jobs/, which the small entry of its bin runs with V8's code cache
 // (src/shared/script-cache.ts): the import of a job's cli module in an entry
 // becomes that call.
-const jobs = { './generate/cli.js': 'generate', './update/cli.js': 'update', './runner/cli.js': 'runner' };
+const jobs = ['generate', 'update', 'runner'];
+/** Code that runs dist/jobs/<name>.cjs from a file in `folder` (relative to dist/) and gives its exports. */
+const runJobScript = (name, folder) =>
+  `require(${JSON.stringify(join(root, 'src', 'shared', 'script-cache.ts'))}).runCachedScript(require('node:path').join(__dirname, ${JSON.stringify(join(folder, `${name}.cjs`))}), 'module')`;
 const jobScripts = {
   name: 'job-scripts',
   setup(plugin) {
-    plugin.onResolve({ filter: /^\.\/(generate|update|runner)\/cli\.js$/ }, (args) => {
+    plugin.onResolve({ filter: new RegExp(`^\\./(${jobs.join('|')})/cli\\.js$`) }, (args) => {
       if (!/[\\/]src[\\/](create-ml-project|ml-project)\.ts$/.test(args.importer)) return undefined;
-      return { path: jobs[args.path], namespace: 'job-script' };
+      return { path: args.path.split('/')[1], namespace: 'job-script' };
     });
-    plugin.onLoad({ filter: /.*/, namespace: 'job-script' }, (args) => ({
-      contents: [
-        `const { runCachedScript } = require(${JSON.stringify(join(root, 'src', 'shared', 'script-cache.ts'))});`,
-        `module.exports = runCachedScript(require('node:path').join(__dirname, 'jobs', ${JSON.stringify(`${args.path}.cjs`)}), 'module');`,
-      ].join('\n'),
-      loader: 'js',
-      resolveDir: root,
-    }));
+    plugin.onLoad({ filter: /.*/, namespace: 'job-script' }, (args) => ({ contents: `module.exports = ${runJobScript(args.path, 'jobs')};`, loader: 'js', resolveDir: root }));
   },
 };
 
@@ -215,12 +211,11 @@ const trimmed = {
         return { contents: "export default function () { throw new Error('create-ml-project does not install Yeoman generators.'); }", loader: 'js' };
       }
       const { exports, script } = deferred[args.pluginData];
-      const load = `runCachedScript(join(__dirname, ${JSON.stringify(`${script}.cjs`)}), 'module')`;
-      const contents = [
-        `import { runCachedScript } from ${JSON.stringify(join(root, 'src', 'shared', 'script-cache.ts'))};`,
-        "import { join } from 'node:path';",
-        ...exports.map((name) => (name === 'default' ? `export default async function (...args) { return ${load}.default(...args); }` : `export const ${name} = async (...args) => ${load}.${name}(...args);`)),
-      ].join('\n');
+      // Beside the job that calls it, in dist/jobs/.
+      const load = runJobScript(script, '.');
+      const contents = exports
+        .map((name) => (name === 'default' ? `export default async function (...args) { return ${load}.default(...args); }` : `export const ${name} = async (...args) => ${load}.${name}(...args);`))
+        .join('\n');
       return { contents, loader: 'js', resolveDir: root };
     });
   },
@@ -256,7 +251,7 @@ const entries = await build({
 });
 const jobsBuild = await build({
   ...common,
-  entryPoints: { generate: 'src/generate/cli.ts', update: 'src/update/cli.ts', runner: 'src/runner/cli.ts' },
+  entryPoints: Object.fromEntries(jobs.map((name) => [name, `src/${name}/cli.ts`])),
   outdir: join(outdir, 'jobs'),
   plugins: [sourceEdits, trimmed, adapterInquirer],
 });

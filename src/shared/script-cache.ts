@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** The user's cache folder for this package, as each system names it. */
-export function cacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function cacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const base =
     process.platform === 'win32' ? env.LOCALAPPDATA : process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return base ? join(base, 'create-ml-project') : undefined;

@@ -33,7 +33,6 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 function decodeMappings(mappings: string): [number, number, number][] {
   const out: [number, number, number][] = [];
   let source = 0;
-  const state = [0, 0, 0, 0];
   mappings.split(';').forEach((line, lineIndex) => {
     let column = 0;
     for (const segment of line.split(',')) {
@@ -54,8 +53,7 @@ function decodeMappings(mappings: string): [number, number, number][] {
       }
       column += values[0]!;
       if (values.length >= 4) {
-        state[0]! += values[1]!;
-        source = state[0]!;
+        source += values[1]!;
         out.push([lineIndex, column, source]);
       }
     }
