@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,29 @@ describe('the packed package, installed into an empty folder', () => {
     expect(files.filter((f) => /^(src|generators|test|scripts|bench)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map') || f === 'dist/metafile.json')).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(installDir, 'node_modules', 'create-ml-project', 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
+  });
+
+  it('holds every script a bundle file runs later (the jobs, the prompts\' editor, latest-version), with the export each caller takes', () => {
+    const installed = join(installDir, 'node_modules', 'create-ml-project', 'dist');
+    const calls: [string, string, string | undefined][] = [];
+    for (const dir of [installed, join(installed, 'jobs')]) {
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.cjs'))) {
+        for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/join\(__dirname,"([^"]+\.cjs)"\),"module"\)(?:\.(\w+))?/g)) calls.push([relative(installed, join(dir, name)), relative(installed, join(dir, match[1]!)), match[2]]);
+      }
+    }
+    expect(calls.map(([from, to]) => `${from} -> ${to}`).sort()).toEqual([
+      'create-ml-project.cjs -> jobs/generate.cjs',
+      'create-ml-project.cjs -> jobs/update.cjs',
+      'jobs/generate.cjs -> jobs/external-editor.cjs',
+      'jobs/generate.cjs -> jobs/latest-version.cjs',
+      'jobs/update.cjs -> jobs/external-editor.cjs',
+      'ml-project.cjs -> jobs/runner.cjs',
+    ]);
+    for (const [, to, property] of calls) {
+      expect(existsSync(join(installed, to)), to).toBe(true);
+      // The deferred scripts are run for one export each: it is a function there.
+      if (property) expect(typeof (createRequire(import.meta.url)(join(installed, to)) as Record<string, unknown>)[property], `${to} ${property}`).toBe('function');
+    }
   });
 
   it('installs at most 10 packages in at most 10 MB', () => {
