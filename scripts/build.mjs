@@ -290,16 +290,31 @@ for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true }
 // Each .ejs template compiled to its function now rather than on every run
 // (src/generate/precompiled.ts takes one only for the exact text it came from).
 // A script whose value is the table, not a module, as EJS's functions use
-// `with`; the options are render.ts's.
+// `with`; the options are render.ts's, without EJS's line tracking (which
+// holds a second copy of each template: render.ts compiles a template again
+// to say where one failed). Each function is made from the template's own
+// text, which a run reads anyway: its literal parts are slices of that text
+// rather than strings of their own, and the table holds only the code.
 const templatesDir = join(root, 'templates');
+/** EJS's literal for a template's text (see _addOutput in ejs.js), read back. */
+const unescapeLiteral = (literal) => literal.replace(/\\([\\"nr])/g, (_, c) => ({ n: '\n', r: '\r' })[c] ?? c);
 const compiled = readdirSync(templatesDir, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.ejs'))
   .map((entry) => {
     const file = join(entry.parentPath, entry.name);
     const path = relative(templatesDir, file).split(sep).join('/');
     const content = readFileSync(file);
-    const render = ejs.compile(content.toString('utf8'), { filename: path, async: false, client: true });
-    return `${JSON.stringify(path)}: { sha256: ${JSON.stringify(createHash('sha256').update(content).digest('hex'))}, render: ${render.toString()} },`;
+    const text = content.toString('utf8');
+    const render = ejs.compile(text, { filename: path, async: false, client: true, compileDebug: false });
+    let cursor = 0;
+    const code = render.toString().replace(/^( {4}; __append\()"((?:[^"\\\n]|\\.)*)"\)$/gm, (whole, start, literal) => {
+      const part = unescapeLiteral(literal);
+      const at = text.indexOf(part, cursor);
+      if (at < 0) return whole;
+      cursor = at + part.length;
+      return `${start}__source.slice(${at}, ${cursor}))`;
+    });
+    return `${JSON.stringify(path)}: { sha256: ${JSON.stringify(createHash('sha256').update(content).digest('hex'))}, render: (__source) => ${code} },`;
   })
   .sort();
 // In ASCII like the bundles (a template's other characters as escapes), which reads fastest.

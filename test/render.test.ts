@@ -108,6 +108,27 @@ describe('templates compiled at build time (dist/jobs/templates.js, after npm ru
     }
   });
 
+  it('names the template and the line where a template of the build fails, as one compiled at run time does', async () => {
+    const templates = await loadTemplates();
+    const makefile = templates.find((t) => t.path === 'Makefile.ejs')!;
+    expect(makefile.render).toBeDefined();
+    const answers = await defaultAnswers({ projectName: 'my-project', authorName: 'Ada' });
+    // Answers without the project's name: the Makefile refers to it.
+    const { projectName: _, ...broken } = answers;
+    const failure = (file: typeof makefile) => {
+      try {
+        renderProject(broken as typeof answers, [file], context);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'rendered';
+    };
+    const built = failure(makefile);
+    expect(built).toMatch(/^Template Makefile\.ejs failed to render: Makefile\.ejs:\d+\n/);
+    expect(built).toMatch(/projectName is not defined/);
+    expect(built).toBe(failure({ ...makefile, render: undefined }));
+  });
+
   it('compiles at run time a template whose text is not the one the build compiled (another version, an edited copy)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cmp-templates-'));
     cpSync(defaultTemplatesDir(), dir, { recursive: true });

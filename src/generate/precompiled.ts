@@ -4,7 +4,9 @@
  * EJS. Each is taken only for the very template text it was compiled from: a
  * templates folder that differs from the build's (another version's, an
  * edited copy) is compiled at run time as before, and so is everything when
- * the file is missing (a run from src/ without a build).
+ * the file is missing (a run from src/ without a build). The build's functions
+ * keep no line numbers: render.ts compiles a template that fails anew to say
+ * where.
  *
  * The script runs with V8's code cache kept in the user's cache folder
  * (src/shared/script-cache.ts). A table that cannot be read is no table.
@@ -16,8 +18,11 @@ import { runCachedScript } from '../shared/script-cache.js';
 
 export type TemplateFunction = (data: Record<string, unknown>) => string;
 
-/** Template path (`/` separators) -> the SHA-256 of its text and its function. */
-type Table = Record<string, { sha256: string; render: TemplateFunction }>;
+/**
+ * Template path (`/` separators) -> the SHA-256 of its text and what makes its
+ * function from that text (the literal parts of a template are slices of it).
+ */
+type Table = Record<string, { sha256: string; render: (source: string) => TemplateFunction }>;
 
 /** Where the build writes the table, below the package root: a script (not a module: EJS's functions use `with`) whose value is the table. */
 export const PRECOMPILED_FILE = join('dist', 'jobs', 'templates.js');
@@ -38,5 +43,5 @@ function load(): Table {
 export function precompiled(path: string, content: Buffer): TemplateFunction | undefined {
   const entry = load()[path];
   if (!entry) return undefined;
-  return createHash('sha256').update(content).digest('hex') === entry.sha256 ? entry.render : undefined;
+  return createHash('sha256').update(content).digest('hex') === entry.sha256 ? entry.render(content.toString('utf8')) : undefined;
 }

@@ -8,6 +8,7 @@ import { escapers } from '../shared/escape.js';
 import { hasCpuImage, hasGpuImage, isIncluded, outputPath } from './manifest.js';
 import type { Answers } from './questions.js';
 import { storedConfig } from './stored.js';
+import type { TemplateFunction } from './precompiled.js';
 import type { TemplateFile } from './templates.js';
 import { versions } from '../shared/versions.js';
 
@@ -35,14 +36,28 @@ function templateData(answers: Answers, context: RenderContext): Record<string, 
   };
 }
 
+function compile(file: TemplateFile): TemplateFunction {
+  return ejs.compile(file.content.toString('utf8'), { filename: file.path, async: false });
+}
+
 function renderTemplate(file: TemplateFile, data: Record<string, unknown>): Buffer {
   try {
     // compile (unless the build did), then call with data: user values never reach EJS options.
-    const render = file.render ?? ejs.compile(file.content.toString('utf8'), { filename: file.path, async: false });
-    return Buffer.from(render(data), 'utf8');
+    return Buffer.from((file.render ?? compile(file))(data), 'utf8');
   } catch (error) {
-    throw new FailureError(`Template ${file.path} failed to render: ${(error as Error).message}`);
+    const reported = (file.render && whereItFails(file, data)) || (error as Error);
+    throw new FailureError(`Template ${file.path} failed to render: ${reported.message}`);
   }
+}
+
+/** The error of a template compiled here, with the line it fails at (the build's functions keep no line numbers). */
+function whereItFails(file: TemplateFile, data: Record<string, unknown>): Error | undefined {
+  try {
+    compile(file)(data);
+  } catch (error) {
+    return error as Error;
+  }
+  return undefined;
 }
 
 export function renderProject(answers: Answers, templates: readonly TemplateFile[], context: RenderContext): RenderedProject {
