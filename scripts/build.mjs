@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Bundles the two command-line entries into dist/ (run after `tsc --noEmit`):
 // dist/create-ml-project.cjs and dist/ml-project.cjs, small (the flags, --help,
-// which job to run), and each job in one script of dist/jobs/ (generate.cjs
-// with Yeoman, update.cjs, runner.cjs with dockerode), run only when a command
-// needs it, with V8's code cache; beside them the templates compiled to
+// which job to run), and each job in one script of dist/jobs/ (generate.cjs,
+// update.cjs, runner.cjs with dockerode), run only when a command needs it,
+// with V8's code cache; beside them the packages a run may not need (Yeoman,
+// the prompts, yaml...) in scripts of their own, and the templates compiled to
 // functions (dist/jobs/templates.js). CommonJS rather than ES modules: Node 20
 // keeps no compiled code of modules between runs, and sets up its module
 // loader for the first ES module a run imports. Every runtime dependency is
@@ -63,19 +64,6 @@ const sourceEdits = {
     });
   },
 };
-// src/generate/prompts.ts asks the first question before Yeoman is loaded: with the
-// inquirer package that Yeoman's adapter imports, whatever node_modules holds.
-const adapterInquirer = {
-  name: 'adapter-inquirer',
-  setup(plugin) {
-    plugin.onResolve({ filter: /^inquirer$/ }, async (args) => {
-      if (args.pluginData === 'real' || !args.importer.startsWith(join(root, 'src'))) return undefined;
-      const adapter = await plugin.resolve('@yeoman/adapter', { resolveDir: join(root, 'node_modules', 'yeoman-environment'), kind: 'import-statement', pluginData: 'real' });
-      if (adapter.errors.length > 0) throw new Error("@yeoman/adapter not found from yeoman-environment: update scripts/build.mjs.");
-      return plugin.resolve('inquirer', { resolveDir: adapter.path.slice(0, adapter.path.lastIndexOf(`${sep}dist${sep}`)), kind: args.kind, pluginData: 'real' });
-    });
-  },
-};
 const outdir = join(root, 'dist');
 // The layouts of earlier builds go; files of the previous bundle stay until the new one is written (below).
 for (const old of ['src', 'generators', 'chunks']) rmSync(join(outdir, old), { recursive: true, force: true });
@@ -104,13 +92,37 @@ const jobScripts = {
 // with the registry settings it reads first): the CLI registers its one
 // generator and installs none, so they are left out. rxjs comes as ES modules,
 // so that only the few operators inquirer uses are bundled and evaluated.
-// Deferred packages are used only through async functions: each becomes a
-// script of its own in dist/jobs/, run at the first call (the editor prompt's
-// external editor with its encodings; latest-version, with its HTTP client,
-// for generators that add npm dependencies), and shared by the jobs.
-const deferred = { '@inquirer/external-editor': { exports: ['editAsync'], script: 'external-editor' }, 'latest-version': { exports: ['default'], script: 'latest-version' } };
-/** Where each deferred package resolved, for building its script. */
+//
+// Deferred packages run from scripts of their own in dist/jobs/, shared by the
+// jobs, when a run first uses them: the code a command never runs is neither
+// read nor deserialized. Yeoman (environment and generator, with what they
+// load) serves generating only once the answers are known; the prompt library
+// (inquirer, and Yeoman's adapter's module of it) serves a run that asks;
+// yaml, a run given a YAML file; the editor prompt's external editor with its
+// encodings, and latest-version with its HTTP client (for generators that add
+// npm dependencies), almost none. Each export is one of: `call`, a function
+// that runs the script at its first call; `async`, the same for an async
+// function; `value`, taken from the script when the module importing it is
+// evaluated (the generator class, extended by src/generate/generator.ts,
+// which src/generate/cli.ts imports only when Yeoman is needed). An import of
+// anything else of such a package fails the build.
+const deferred = {
+  'yeoman-environment': { script: 'yeoman', exports: { createEnv: 'call' } },
+  'yeoman-generator': { script: 'yeoman', exports: { default: 'value' } },
+  inquirer: { script: 'prompt', exports: { createPromptModule: 'call' } },
+  yaml: { script: 'yaml', exports: { parseDocument: 'call', stringify: 'call' } },
+  '@inquirer/external-editor': { script: 'external-editor', exports: { editAsync: 'async' } },
+  'latest-version': { script: 'latest-version', exports: { default: 'async' } },
+};
+/** The name a package's exports have in its script's exports. */
+const namespaceOf = (name) => name.replace(/[^A-Za-z0-9]/g, '_');
+/** For each script, the modules it exports (namespace -> file), as the builds resolve them. */
 const deferredFiles = new Map();
+function deferredFile(script, namespace, path) {
+  const files = deferredFiles.get(script) ?? new Map();
+  if (files.has(namespace) && files.get(namespace) !== path) throw new Error(`Two copies of ${namespace} are bundled (${files.get(namespace)}, ${path}): update scripts/build.mjs.`);
+  deferredFiles.set(script, files.set(namespace, path));
+}
 // Packages that Yeoman imports for features the CLI never uses, left out: each
 // export becomes a function that throws if it is ever called. execa runs
 // package managers and generators' spawnCommand; commander parses a
@@ -130,10 +142,20 @@ const left = {
   // The conflicter serves Yeoman's commit of its in-memory files, which the generator turns off (customCommitTask).
   '@yeoman/conflicter': { exports: ['createConflicterTransform', 'createYoResolveTransform', 'forceYoFiles'], from: yeoman('yeoman-environment') },
 };
-const trimmed = {
+/** The folder of Yeoman's adapter, as yeoman-environment finds it. */
+async function adapterDir(plugin) {
+  const adapter = await plugin.resolve('@yeoman/adapter', { resolveDir: join(root, 'node_modules', 'yeoman-environment'), kind: 'import-statement', pluginData: 'real' });
+  if (adapter.errors.length > 0) throw new Error('@yeoman/adapter not found from yeoman-environment: update scripts/build.mjs.');
+  return adapter.path.slice(0, adapter.path.lastIndexOf(`${sep}dist${sep}`));
+}
+/** The trimming of Yeoman and the deferred packages, for a build of the jobs (`own` undefined) or of the script `own`, which bundles its own packages. */
+const trimmed = (own) => ({
   name: 'trimmed',
   setup(plugin) {
-    plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, () => ({ path: 'installer', namespace: 'trimmed' }));
+    plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, (args) => {
+      if (!yeoman('fly-import').test(args.importer)) return undefined;
+      return { path: 'installer', namespace: 'trimmed' };
+    });
     plugin.onResolve({ filter: new RegExp(`^(${Object.keys(left).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
       // Only where the named Yeoman package imports it: anywhere else it is bundled as usual.
       if (!left[args.path].from.test(args.importer)) return undefined;
@@ -169,18 +191,19 @@ const trimmed = {
       if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]index\.js$/.test(args.importer)) return undefined;
       return { path: '@yeoman/adapter/testing', namespace: 'left-out' };
     });
-    // Yeoman's adapter makes its prompt module when it is created: inquirer and
-    // its prompts are loaded at the first prompt instead (a run with --yes asks
-    // nothing; an interactive one has loaded them for its first question).
+    // Yeoman's adapter makes its prompt module when it is created: its module
+    // of inquirer, in the prompt script, is run at the first prompt instead (a
+    // run with --yes asks nothing; an interactive one has run it for its first question).
     plugin.onResolve({ filter: /^\.\/inquirer\.js$/ }, (args) => {
       if (!/[\\/]node_modules[\\/]@yeoman[\\/]adapter[\\/]dist[\\/]adapter\.js$/.test(args.importer)) return undefined;
+      deferredFile('prompt', 'adapter', join(args.resolveDir, args.path));
       return { path: join(args.resolveDir, args.path), namespace: 'lazy-prompt' };
     });
-    plugin.onLoad({ filter: /.*/, namespace: 'lazy-prompt' }, (args) => {
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-prompt' }, () => {
       const contents = [
         'export const createAdapterPromptModule = (parameter) => {',
-        '  let module;',
-        `  return (questions, answers) => (module ??= import(${JSON.stringify(args.path)}).then((real) => real.createAdapterPromptModule(parameter))).then((prompt) => prompt(questions, answers));`,
+        '  let prompt;',
+        `  return (questions, answers) => (prompt ??= ${runJobScript('prompt', '.')}.adapter.createAdapterPromptModule(parameter))(questions, answers);`,
         '};',
       ].join('\n');
       return { contents, loader: 'js', resolveDir: root };
@@ -199,27 +222,33 @@ const trimmed = {
     });
     const names = Object.keys(deferred).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`));
     plugin.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
-      if (args.pluginData === 'real') return undefined;
-      const real = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
       const { script } = deferred[args.path];
-      if (deferredFiles.has(script) && deferredFiles.get(script) !== real.path) throw new Error(`Two copies of ${args.path} are bundled: update scripts/build.mjs.`);
-      deferredFiles.set(script, real.path);
+      if (args.pluginData === 'real' || script === own) return undefined;
+      // Inquirer as Yeoman's adapter imports it, whoever imports it (src/generate/prompts.ts asks the first question with it).
+      const resolveDir = args.path === 'inquirer' ? await adapterDir(plugin) : args.resolveDir;
+      const real = await plugin.resolve(args.path, { resolveDir, kind: 'import-statement', pluginData: 'real' });
+      if (real.errors.length > 0) throw new Error(`${args.path} not found from ${resolveDir}: update scripts/build.mjs.`);
+      deferredFile(script, namespaceOf(args.path), real.path);
       return { path: real.path, namespace: 'trimmed', pluginData: args.path };
     });
     plugin.onLoad({ filter: /.*/, namespace: 'trimmed' }, (args) => {
       if (args.path === 'installer') {
         return { contents: "export default function () { throw new Error('create-ml-project does not install Yeoman generators.'); }", loader: 'js' };
       }
-      const { exports, script } = deferred[args.pluginData];
+      const name = args.pluginData;
       // Beside the job that calls it, in dist/jobs/.
-      const load = runJobScript(script, '.');
-      const contents = exports
-        .map((name) => (name === 'default' ? `export default async function (...args) { return ${load}.default(...args); }` : `export const ${name} = async (...args) => ${load}.${name}(...args);`))
+      const from = `${runJobScript(deferred[name].script, '.')}.${namespaceOf(name)}`;
+      const contents = Object.entries(deferred[name].exports)
+        .map(([exported, kind]) => {
+          const declared = exported === 'default' ? 'export default' : `export const ${exported} =`;
+          if (kind === 'value') return `${declared} ${from}.${exported};`;
+          return `${declared} ${kind === 'async' ? 'async ' : ''}function (...args) { return ${from}.${exported}(...args); }${exported === 'default' ? '' : ';'}`;
+        })
         .join('\n');
       return { contents, loader: 'js', resolveDir: root };
     });
   },
-};
+});
 
 // Bundled packages use import.meta.url (read where their module lies) and __dirname: a CommonJS script has the latter.
 const common = {
@@ -253,10 +282,23 @@ const jobsBuild = await build({
   ...common,
   entryPoints: Object.fromEntries(jobs.map((name) => [name, `src/${name}/cli.ts`])),
   outdir: join(outdir, 'jobs'),
-  plugins: [sourceEdits, trimmed, adapterInquirer],
+  plugins: [sourceEdits, trimmed(undefined)],
 });
-const deferredBuild = await build({ ...common, entryPoints: Object.fromEntries(deferredFiles), outdir: join(outdir, 'jobs') });
-const builds = [entries, jobsBuild, deferredBuild];
+// The deferred scripts, each once its first user is built (the prompt script and latest-version are Yeoman's).
+const builds = [entries, jobsBuild];
+for (const built = new Set(); built.size < deferredFiles.size; ) {
+  const [script, files] = [...deferredFiles].find(([name]) => !built.has(name));
+  built.add(script);
+  const entry = [...files].map(([namespace, path]) => `export * as ${namespace} from ${JSON.stringify(path)};`).join('\n');
+  builds.push(
+    await build({
+      ...common,
+      stdin: { contents: entry, resolveDir: root, sourcefile: `the ${script} script` },
+      outfile: join(outdir, 'jobs', `${script}.cjs`),
+      plugins: [sourceEdits, trimmed(script)],
+    }),
+  );
+}
 const metafile = { inputs: Object.assign({}, ...builds.map((b) => b.metafile.inputs)), outputs: Object.assign({}, ...builds.map((b) => b.metafile.outputs)) };
 
 /** The folder of the npm package an input file belongs to. */

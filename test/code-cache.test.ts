@@ -1,6 +1,6 @@
 /**
- * V8's code cache of the generating job and of the templates compiled at
- * build time, kept in the user's cache folder: made by a first run, used by
+ * V8's code cache of the generating job (with Yeoman's script) and of the
+ * templates compiled at build time, kept in the user's cache folder: made by a first run, used by
  * the next, and never needed: a corrupt or unwritable cache changes nothing
  * but the time.
  * Spawns the built bin (npm run build first).
@@ -33,7 +33,8 @@ describe.concurrent('the code cache of the job and the compiled templates', () =
   it('is made in the user\'s cache folder by a first run, never in the project, and the next run gives the same project', async () => {
     const cache = tempDir('cmp-cache-');
     const first = await generate(cache);
-    expect(cacheFiles(cache).map((name) => name.replace(/-[0-9a-f]{32}\.v8$/, ''))).toEqual(['generate.cjs', 'templates.js']);
+    // The job, Yeoman's script and the templates: not the scripts a run with --yes does not use (prompts, yaml).
+    expect(cacheFiles(cache).map((name) => name.replace(/-[0-9a-f]{32}\.v8$/, ''))).toEqual(['generate.cjs', 'templates.js', 'yeoman.cjs']);
     expect(Object.keys(first).filter((path) => /\.v8$|\.cjs$/.test(path))).toEqual([]);
     const made = cacheFiles(cache).map((name) => readFileSync(join(cache, 'create-ml-project', name)));
     expect(await generate(cache)).toEqual(first);

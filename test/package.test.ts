@@ -104,26 +104,38 @@ describe('the packed package, installed into an empty folder', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
   });
 
-  it('holds every script a bundle file runs later (the jobs, the prompts\' editor, latest-version), with the export each caller takes', () => {
+  it('holds every script a bundle file runs later (the jobs, Yeoman, the prompts, yaml, the editor, latest-version), with what each caller takes', () => {
     const installed = join(installDir, 'node_modules', 'create-ml-project', 'dist');
-    const calls: [string, string, string | undefined][] = [];
+    const calls: [string, string, string[]][] = [];
     for (const dir of [installed, join(installed, 'jobs')]) {
       for (const name of readdirSync(dir).filter((n) => n.endsWith('.cjs'))) {
-        for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/join\(__dirname,"([^"]+\.cjs)"\),"module"\)(?:\.(\w+))?/g)) calls.push([relative(installed, join(dir, name)), relative(installed, join(dir, match[1]!)), match[2]]);
+        for (const match of readFileSync(join(dir, name), 'utf8').matchAll(/join\(__dirname,"([^"]+\.cjs)"\),"module"\)((?:\.\w+)*)/g)) {
+          calls.push([relative(installed, join(dir, name)), relative(installed, join(dir, match[1]!)), match[2]!.split('.').slice(1)]);
+        }
       }
     }
-    expect(calls.map(([from, to]) => `${from} -> ${to}`).sort()).toEqual([
+    expect(calls.map(([from, to, path]) => `${from} -> ${[to, ...path].join('.')}`).sort()).toEqual([
       'create-ml-project.cjs -> jobs/generate.cjs',
       'create-ml-project.cjs -> jobs/update.cjs',
-      'jobs/generate.cjs -> jobs/external-editor.cjs',
-      'jobs/generate.cjs -> jobs/latest-version.cjs',
-      'jobs/update.cjs -> jobs/external-editor.cjs',
+      'jobs/generate.cjs -> jobs/prompt.cjs.inquirer.createPromptModule',
+      'jobs/generate.cjs -> jobs/yaml.cjs.yaml.parseDocument',
+      'jobs/generate.cjs -> jobs/yeoman.cjs.yeoman_environment.createEnv',
+      'jobs/generate.cjs -> jobs/yeoman.cjs.yeoman_generator.default',
+      'jobs/prompt.cjs -> jobs/external-editor.cjs._inquirer_external_editor.editAsync',
+      'jobs/runner.cjs -> jobs/yaml.cjs.yaml.parseDocument',
+      'jobs/runner.cjs -> jobs/yaml.cjs.yaml.stringify',
+      'jobs/update.cjs -> jobs/prompt.cjs.inquirer.createPromptModule',
+      'jobs/yeoman.cjs -> jobs/latest-version.cjs.latest_version.default',
+      'jobs/yeoman.cjs -> jobs/prompt.cjs.adapter.createAdapterPromptModule',
       'ml-project.cjs -> jobs/runner.cjs',
     ]);
-    for (const [, to, property] of calls) {
+    for (const [, to, path] of calls) {
       expect(existsSync(join(installed, to)), to).toBe(true);
-      // The deferred scripts are run for one export each: it is a function there.
-      if (property) expect(typeof (createRequire(import.meta.url)(join(installed, to)) as Record<string, unknown>)[property], `${to} ${property}`).toBe('function');
+      // The deferred scripts are run for functions (and the generator class) of the packages they hold.
+      if (path.length > 0) {
+        const taken = path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], createRequire(import.meta.url)(join(installed, to)));
+        expect(typeof taken, `${to} ${path.join('.')}`).toBe('function');
+      }
     }
   });
 

@@ -67,12 +67,25 @@ function readSource(file: string): string {
 }
 
 /**
- * Runs the script in `file`: as a CommonJS module (`module`, giving its
- * exports) or as a plain script (`value`, giving the value of its last
- * expression). At exit, a run that found no usable cache leaves one, holding
- * the functions this run compiled as well.
+ * The scripts run so far in this process, by kind and file, as require keeps
+ * modules: each bundle file holds its own copy of this module, and a script
+ * that several of them use (Yeoman's, the prompts') runs once for all.
+ */
+const ran = ((globalThis as { [key: symbol]: unknown })[Symbol.for('create-ml-project.scripts')] ??= new Map()) as Map<string, unknown>;
+
+/**
+ * Runs the script in `file`, once per process: as a CommonJS module
+ * (`module`, giving its exports) or as a plain script (`value`, giving the
+ * value of its last expression). At exit, a run that found no usable cache
+ * leaves one, holding the functions this run compiled as well.
  */
 export function runCachedScript(file: string, kind: 'module' | 'value'): unknown {
+  const key = `${kind}:${file}`;
+  if (!ran.has(key)) ran.set(key, runScript(file, kind));
+  return ran.get(key);
+}
+
+function runScript(file: string, kind: 'module' | 'value'): unknown {
   const text = readSource(file);
   const source = kind === 'module' ? MODULE_WRAPPER[0] + text + MODULE_WRAPPER[1] : text;
   let cacheFile: string | undefined;
