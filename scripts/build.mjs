@@ -161,6 +161,26 @@ const trimmed = (own) => ({
       if (!left[args.path].from.test(args.importer)) return undefined;
       return { path: args.path, namespace: 'left-out' };
     });
+    // node:child_process brings Node's process, socket and datagram modules
+    // (some 8 ms here); unicorn-magic (through find-up and npm-run-path) and
+    // which-package-manager import it at load for functions the CLI never
+    // calls: for them it is required at the first call, each function keeping
+    // what util.promisify makes of it.
+    plugin.onResolve({ filter: /^(node:)?child_process$/ }, (args) => {
+      if (!yeoman('unicorn-magic', 'which-package-manager').test(args.importer)) return undefined;
+      return { path: 'child_process', namespace: 'lazy-child-process' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => {
+      const contents = [
+        "import { promisify } from 'node:util';",
+        "const real = () => require('node:child_process');",
+        ...['exec', 'execFile', 'execFileSync'].flatMap((name) => [
+          `export function ${name}(...args) { return real().${name}(...args); }`,
+          `Object.defineProperty(${name}, promisify.custom, { value: (...args) => promisify(real().${name})(...args) });`,
+        ]),
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: root };
+    });
     // ora, which Yeoman's adapter creates for progress spinners it never shows
     // here, imports string-width, whose module sets up an Intl.Segmenter and
     // Unicode property expressions (some 30 ms): that module is evaluated at the
