@@ -11,12 +11,10 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../shared/errors.js';
 import { templateTrailers } from '../shared/template-trailers.js';
+import type { GitIdentity } from './git-config.js';
 import { BLOCK_TIMEOUT_MS, GitFailed, runGit } from './git-run.js';
 
-export interface GitIdentity {
-  name?: string;
-  email?: string;
-}
+export type { GitIdentity };
 
 export type GitOutcome =
   | { status: 'committed'; message: string }
