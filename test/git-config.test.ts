@@ -4,13 +4,15 @@
  * home, and whenever the files give an answer it is the one that
  * `git config --get-regexp` gives there. The ordinary files must give one;
  * repositories, includes, environments that move config and files git
- * refuses must not.
+ * refuses must not. Then readGitIdentity, which asks git when the files do
+ * not settle it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { identityFromConfigFiles, type GitIdentity } from '../src/generate/git-config.js';
+import { readGitIdentity } from '../src/generate/git.js';
 import { tempDir } from './helpers/generate.js';
 
 interface Case {
@@ -222,5 +224,42 @@ describe('identityFromConfigFiles against real git', () => {
     }
     // Enough files keep an answer for the comparison to mean something.
     expect(given).toBeGreaterThan(rounds / 4);
+  });
+});
+
+describe('readGitIdentity', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  function useEnv(env: NodeJS.ProcessEnv): void {
+    for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CONFIG', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_PARAMETERS', 'XDG_CONFIG_HOME']) vi.stubEnv(name, undefined);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  }
+
+  it('asks git when the files do not settle it: an identity in a repository\'s own config', async () => {
+    const setup = setUp({ home: '' });
+    execFileSync('git', ['init', '-q'], { cwd: setup.cwd, env: setup.env });
+    execFileSync('git', ['config', 'user.name', 'Local Ada'], { cwd: setup.cwd, env: setup.env });
+    execFileSync('git', ['config', 'user.email', 'local@example.com'], { cwd: setup.cwd, env: setup.env });
+    useEnv(setup.env);
+    expect(await readGitIdentity(setup.cwd)).toEqual({ name: 'Local Ada', email: 'local@example.com' });
+  });
+
+  it('asks git when the files do not settle it: an identity in an included file', async () => {
+    const setup = setUp({ home: '[include]\n\tpath = more\n' });
+    writeFileSync(join(setup.env.HOME!, 'more'), ada);
+    useEnv(setup.env);
+    expect(await readGitIdentity(setup.cwd)).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+  });
+
+  it('takes the files\' answer without starting git', async () => {
+    const setup = setUp({ home: ada });
+    // A git that records being run, first on the PATH.
+    const bin = tempDir('cmp-gitconfig-bin-');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$@" >> '${join(bin, 'calls')}'\nexit 1\n`, { mode: 0o755 });
+    useEnv({ ...setup.env, PATH: `${bin}:${setup.env.PATH}` });
+    expect(await readGitIdentity(setup.cwd)).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(existsSync(join(bin, 'calls'))).toBe(false);
   });
 });
