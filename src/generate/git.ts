@@ -7,7 +7,6 @@
  * stops git at once (hooks included) and is thrown, so that the caller can
  * undo the whole run.
  */
-import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../shared/errors.js';
@@ -26,12 +25,13 @@ export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
 /**
  * user.name and user.email as git would use them in `dir`, or nothing when
  * unset or git is missing: from the global files when they settle it, else
- * one `git config` call.
+ * one `git config` call (node:child_process is loaded only then).
  */
 export function readGitIdentity(dir: string): Promise<GitIdentity> {
   const known = identityFromConfigFiles(dir, process.env);
   if (known) return Promise.resolve(known);
   return new Promise((resolve) => {
+    const { execFile } = process.getBuiltinModule('node:child_process');
     const args = ['config', '--null', '--get-regexp', '^user\\.(name|email)$'];
     execFile('git', args, { cwd: dir, timeout: BLOCK_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
       const identity: GitIdentity = {};
