@@ -134,6 +134,21 @@ const trimmed = {
   name: 'trimmed',
   setup(plugin) {
     plugin.onResolve({ filter: /^(@npmcli\/arborist|registry-url|registry-auth-token)$/ }, () => ({ path: 'installer', namespace: 'trimmed' }));
+    // which-package-manager (Yeoman's `npm -v`) and unicorn-magic (execFile
+    // helpers beside read-pkg's toPath) import node:child_process at load
+    // (1 to 2 ms of a run) for commands a run never starts: their functions
+    // load it at the first call; util.promisify of exec and execFile still
+    // gives { stdout, stderr }.
+    plugin.onResolve({ filter: /^(node:)?child_process$/ }, (args) => {
+      if (!yeoman('which-package-manager', 'unicorn-magic').test(args.importer)) return undefined;
+      return { path: 'child_process', namespace: 'lazy-child-process' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => {
+      const call = (name) => `(...args) => process.getBuiltinModule('node:child_process').${name}(...args)`;
+      const promised = (name) => `Object.assign(${call(name)}, { [promisify.custom]: (...args) => promisify(process.getBuiltinModule('node:child_process').${name})(...args) })`;
+      const contents = `import { promisify } from 'node:util';\nexport const exec = ${promised('exec')};\nexport const execFile = ${promised('execFile')};\nexport const execFileSync = ${call('execFileSync')};`;
+      return { contents, loader: 'js' };
+    });
     plugin.onResolve({ filter: new RegExp(`^(${Object.keys(left).map((name) => name.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`) }, (args) => {
       // Only where the named Yeoman package imports it: anywhere else it is bundled as usual.
       if (!left[args.path].from.test(args.importer)) return undefined;
