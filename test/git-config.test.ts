@@ -32,9 +32,10 @@ interface Setup {
 }
 
 function setUp(c: Case): Setup {
-  const home = tempDir('cmp-gitconfig-home-');
-  const xdgHome = tempDir('cmp-gitconfig-xdg-');
-  const globalFile = join(tempDir('cmp-gitconfig-global-'), 'config');
+  const root = tempDir('cmp-gitconfig-');
+  const [home, xdgHome, cwd] = ['home', 'xdg', 'cwd'].map((name) => join(root, name)) as [string, string, string];
+  for (const dir of [home, xdgHome, cwd]) mkdirSync(dir);
+  const globalFile = join(root, 'global-config');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
   for (const [key, value] of Object.entries(c.env ?? {})) env[key] = value.replace('XDG', xdgHome).replace('GLOBAL', globalFile);
   if (c.home !== undefined) writeFileSync(join(home, '.gitconfig'), c.home);
@@ -44,7 +45,7 @@ function setUp(c: Case): Setup {
     writeFileSync(join(dir, 'config'), c.xdg);
   }
   if (c.global !== undefined) writeFileSync(globalFile, c.global);
-  return { cwd: tempDir('cmp-gitconfig-cwd-'), env };
+  return { cwd, env };
 }
 
 /** What git says in `cwd` with `env`, read as readGitIdentity reads git's output (no answer when git fails). */
@@ -202,6 +203,7 @@ describe('identityFromConfigFiles against real git', () => {
     const pick = <T>(list: readonly T[]): T => list[random(list.length)]!;
     let given = 0;
     const rounds = 300;
+    const setup = setUp({});
     for (let round = 0; round < rounds; round++) {
       let text = random(2) ? ada : '[user]';
       for (let line = random(8); line >= 0; line--) {
@@ -216,7 +218,7 @@ describe('identityFromConfigFiles against real git', () => {
         if (random(20) === 0) text += pick(noise);
         text += random(4) ? '\n' : random(2) ? '\r\n' : '';
       }
-      const setup = setUp({ home: text });
+      writeFileSync(join(setup.env.HOME!, '.gitconfig'), text);
       const fast = identityFromConfigFiles(setup.cwd, setup.env);
       if (fast === undefined) continue;
       given++;
