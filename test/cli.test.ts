@@ -51,6 +51,17 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect([...generated.packages].filter((name) => /^(inquirer|@inquirer\/(prompts|input|select|confirm)|rxjs|execa|commander|globby|normalize-package-data|simple-git)$/.test(name))).toEqual([]);
   });
 
+  it('--yes --no-git with the identity in the global config file starts no process: node:child_process is never loaded', async () => {
+    const probe = join(tempDir('cmp-probe-'), 'probe.cjs');
+    const report = `${probe}.out`;
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, process.moduleLoadList.filter((name) => /child_process/.test(name)).join('\\n')));\n`);
+    const cwd = tempDir();
+    const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { NODE_OPTIONS: `--require ${probe}` } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(stored(join(cwd, 'my-project')).answers).toMatchObject({ authorName: 'Test User', authorEmail: 'test@example.com' });
+    expect(readFileSync(report, 'utf8')).toBe('');
+  });
+
   it('--help and --version load the flags and their help only, not the code of a run (prompts, git, the command)', () => {
     for (const args of [['--help'], ['--version'], ['my-project', '--help']]) {
       const loaded = loadedBy(binPath, args);

@@ -80,8 +80,9 @@ describe.concurrent('git', () => {
     const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(result.code, result.stderr).toBe(0);
     expect(hasCommit(join(cwd, 'my-project'))).toBe(true);
-    // The identity for the defaults, then the repository and its first commit.
-    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['config', 'rev-parse', 'init', 'config', 'add', 'write-tree', 'commit']);
+    // The identity for the defaults comes from the global config file (no git);
+    // then the repository, the identity in it (its own config may set one) and the first commit.
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['rev-parse', 'init', 'config', 'add', 'write-tree', 'commit']);
   });
 
   it('without git keeps the project and prints the commands to finish', async () => {

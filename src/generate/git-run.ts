@@ -4,7 +4,6 @@
  * hook asking) and so that an interrupt or the timeout ends it together with
  * its hooks.
  */
-import { spawn } from 'node:child_process';
 import { InterruptedError } from '../shared/errors.js';
 
 /** Milliseconds without output before a git command is killed (signing or hook prompts). */
@@ -24,6 +23,8 @@ export class GitFailed extends Error {}
 export function runGit(dir: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new InterruptedError());
+    // Loaded at the first command: a run that starts no git never loads it.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn('git', args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
     let stdout = '';
     let stderr = '';

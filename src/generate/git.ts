@@ -1,22 +1,20 @@
 /**
- * git: the user's identity for defaults (one `git config` read, started as
- * soon as the CLI knows it will generate), and the new project's repository
- * with its first commit. Never fatal and never waiting for a terminal: a
- * problem becomes a warning with the commands to finish. An interrupt is the
- * exception: it stops git at once (hooks included) and is thrown, so that the
- * caller can undo the whole run.
+ * git: the user's identity for defaults (from git's global files when they
+ * settle it, otherwise one `git config` read, started as soon as the CLI
+ * knows it will generate), and the new project's repository with its first
+ * commit. Never fatal and never waiting for a terminal: a problem becomes a
+ * warning with the commands to finish. An interrupt is the exception: it
+ * stops git at once (hooks included) and is thrown, so that the caller can
+ * undo the whole run.
  */
-import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../shared/errors.js';
 import { templateTrailers } from '../shared/template-trailers.js';
+import { identityFromConfigFiles, type GitIdentity } from './git-config.js';
 import { BLOCK_TIMEOUT_MS, GitFailed, runGit } from './git-run.js';
 
-export interface GitIdentity {
-  name?: string;
-  email?: string;
-}
+export type { GitIdentity };
 
 export type GitOutcome =
   | { status: 'committed'; message: string }
@@ -24,9 +22,16 @@ export type GitOutcome =
 
 export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
 
-/** user.name and user.email as git would use them in `dir` (one `git config` call), or nothing when unset or git is missing. */
+/**
+ * user.name and user.email as git would use them in `dir`, or nothing when
+ * unset or git is missing: from the global files when they settle it, else
+ * one `git config` call (node:child_process is loaded only then).
+ */
 export function readGitIdentity(dir: string): Promise<GitIdentity> {
+  const known = identityFromConfigFiles(dir, process.env);
+  if (known) return Promise.resolve(known);
   return new Promise((resolve) => {
+    const { execFile } = process.getBuiltinModule('node:child_process');
     const args = ['config', '--null', '--get-regexp', '^user\\.(name|email)$'];
     execFile('git', args, { cwd: dir, timeout: BLOCK_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
       const identity: GitIdentity = {};
