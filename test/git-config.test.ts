@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { identityFromConfigFiles, type GitIdentity } from '../src/generate/git-config.js';
+import { identityFromConfigFiles, identityInNewRepository, outsideRepositories, type GitIdentity } from '../src/generate/git-config.js';
 import { readGitIdentity } from '../src/generate/git.js';
 import { tempDir } from './helpers/generate.js';
 
@@ -178,6 +178,52 @@ describe('identityFromConfigFiles against real git', () => {
     const setup = setUp({ home: ada });
     execFileSync('git', ['init', '-q', '--bare', 'r.git'], { cwd: setup.cwd, env: setup.env });
     expect(identityFromConfigFiles(join(setup.cwd, 'r.git', 'refs'), setup.env)).toBeUndefined();
+  });
+
+  it('outside any repository, with git on the PATH: known without git; in one, without git or on Windows: not', () => {
+    const setup = setUp({ home: ada });
+    expect(outsideRepositories(setup.cwd, setup.env)).toBe(true);
+    expect(outsideRepositories(setup.cwd, { ...setup.env, PATH: '/nonexistent' })).toBe(false);
+    expect(outsideRepositories(setup.cwd, { ...setup.env, GIT_DIR: join(setup.cwd, 'x') })).toBe(false);
+    expect(outsideRepositories(setup.cwd, setup.env, 'win32')).toBe(false);
+    execFileSync('git', ['init', '-q'], { cwd: setup.cwd, env: setup.env });
+    expect(outsideRepositories(setup.cwd, setup.env)).toBe(false);
+  });
+
+  describe('in a repository git init has just made', () => {
+    /** A fresh repository in a folder of the setup's cwd, made with `template` as git's template folder (its files, a config among them). */
+    function initialised(setup: Setup, template: Record<string, string> = {}): string {
+      const templateDir = join(setup.cwd, 'template');
+      mkdirSync(templateDir);
+      for (const [name, text] of Object.entries(template)) writeFileSync(join(templateDir, name), text);
+      const dir = join(setup.cwd, 'project');
+      mkdirSync(dir);
+      execFileSync('git', ['init', '-q', `--template=${templateDir}`], { cwd: dir, env: setup.env });
+      return dir;
+    }
+
+    it('with only the config git writes: the global files\' answer, git\'s', () => {
+      const setup = setUp({ home: ada });
+      const dir = initialised(setup);
+      expect(identityInNewRepository(dir, setup.env)).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+      expect(identityInNewRepository(dir, setup.env)).toEqual(gitSays({ ...setup, cwd: dir }));
+    });
+
+    it.each([
+      ['a template config that sets the identity', '[user]\n\tname = Template\n'],
+      ['a template config that includes a file', '[include]\n\tpath = /nonexistent\n'],
+      ['a template config with worktree config on', '[extensions]\n\tworktreeConfig = true\n'],
+    ])('with %s: left to git', (_, config) => {
+      const setup = setUp({ home: ada });
+      const dir = initialised(setup, { config });
+      expect(identityInNewRepository(dir, setup.env)).toBeUndefined();
+    });
+
+    it('inside another repository: left to git', () => {
+      const setup = setUp({ home: ada });
+      execFileSync('git', ['init', '-q'], { cwd: setup.cwd, env: setup.env });
+      expect(identityInNewRepository(initialised(setup), setup.env)).toBeUndefined();
+    });
   });
 
   it('on Windows: left to git', () => {

@@ -80,9 +80,36 @@ describe.concurrent('git', () => {
     const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(result.code, result.stderr).toBe(0);
     expect(hasCommit(join(cwd, 'my-project'))).toBe(true);
-    // The identity for the defaults comes from the global config file (no git);
-    // then the repository, the identity in it (its own config may set one) and the first commit.
-    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['rev-parse', 'init', 'config', 'add', 'write-tree', 'commit']);
+    // Outside any repository, with the identity in the global config file: neither
+    // rev-parse nor config (the new repository's config is the one git writes).
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['init', 'add', 'write-tree', 'commit']);
+  });
+
+  it('asks git where the folder may be in a repository, and for the identity where the new repository\'s config may set it', async () => {
+    const cwd = tempDir();
+    const bin = tempDir('cmp-git-log-');
+    const log = join(bin, 'calls');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$1" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    // No identity in the global file; git's template gives the new repository one.
+    const home = tempDir('cmp-home-');
+    const template = join(home, 'template');
+    mkdirSync(template);
+    writeFileSync(join(template, 'config'), '[user]\n\tname = From Template\n\temail = template@example.com\n');
+    const gitconfig = join(home, 'gitconfig');
+    writeFileSync(gitconfig, `[init]\n\ttemplateDir = ${template}\n`);
+    const env = { PATH: `${bin}:${process.env.PATH}`, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', HOME: home };
+    const result = await runCli(['my-project', '--yes', '--author-name', 'Ada', '--author-email', 'ada@example.com'], { cwd, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(execFileSync('git', ['log', '-1', '--format=%an <%ae>'], { cwd: join(cwd, 'my-project'), encoding: 'utf8' }).trim()).toBe('From Template <template@example.com>');
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['config', 'init', 'config', 'add', 'write-tree', 'commit']);
+    // In a repository already (whose config git reads for the defaults): rev-parse says so, and nothing is made.
+    writeFileSync(log, '');
+    execFileSync(real, ['init', '-q'], { cwd, env });
+    const inside = await runCli(['other-project', '--yes', '--author-name', 'Ada', '--author-email', 'ada@example.com'], { cwd, env });
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(inside.stdout).toMatch(/inside the git repository/);
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['config', 'rev-parse']);
   });
 
   it('without git keeps the project and prints the commands to finish', async () => {

@@ -31,19 +31,54 @@ type Entry = ['name' | 'email', string | undefined];
  * cannot be known without running git.
  */
 export function identityFromConfigFiles(cwd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): GitIdentity | undefined {
+  return outsideRepositories(cwd, env, platform) ? globalIdentity(env) : undefined;
+}
+
+/**
+ * The same in `dir`, where `git init` has just made a repository outside any
+ * other: its own config (from git's template, which may set anything) adds
+ * nothing when it holds no section but `[core]`, as git writes it.
+ */
+export function identityInNewRepository(dir: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): GitIdentity | undefined {
+  try {
+    if (!outsideRepositories(dirname(realpathSync.native(dir)), env, platform)) return undefined;
+    const local = readTextFile(join(dir, '.git', 'config'));
+    const parsed = local === undefined ? undefined : parseConfig(local);
+    if (!parsed || [...parsed.sections].some((section) => section !== 'core')) return undefined;
+  } catch {
+    return undefined;
+  }
+  return globalIdentity(env);
+}
+
+/**
+ * Whether git, run in `cwd` with `env`, certainly finds no repository (no
+ * `.git` or HEAD in the folder or above it, and no variable that names one)
+ * and is on the PATH. False when that is not certain.
+ */
+export function outsideRepositories(cwd: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): boolean {
   // git for Windows finds its home and files by rules of its own.
-  if (platform === 'win32') return undefined;
-  if (MOVED.some((name) => env[name] !== undefined)) return undefined;
+  if (platform === 'win32') return false;
+  if (MOVED.some((name) => env[name] !== undefined)) return false;
+  try {
+    return gitOnPath(env) && !inRepository(cwd);
+  } catch {
+    return false;
+  }
+}
+
+/** The identity the global files settle, with the caller's word that no local config applies. */
+function globalIdentity(env: NodeJS.ProcessEnv): GitIdentity | undefined {
   try {
     const files = globalFiles(env);
-    if (!files || !gitOnPath(env) || inRepository(cwd)) return undefined;
+    if (!files) return undefined;
     const entries: Entry[] = [];
     for (const file of files) {
       const text = readTextFile(file);
       if (text === undefined) continue;
-      const found = userEntries(text);
+      const found = parseConfig(text);
       if (!found) return undefined;
-      entries.push(...found);
+      entries.push(...found.entries);
     }
     const last = (key: Entry[0]) => entries.findLast(([name]) => name === key);
     const name = last('name');
@@ -114,16 +149,17 @@ const SPACE = new Set([' ', '\t']);
 const KEY = /[A-Za-z0-9-]/;
 
 /**
- * The user.name and user.email lines of one config file, in order, parsed
- * as git's config.c parses them; undefined for a file git would refuse, one
- * that includes another, or one with characters whose reading is not plain
- * (control characters, a carriage return outside a CRLF line end). The text
- * comes without its byte-order mark.
+ * The user.name and user.email lines of one config file, in order, and the
+ * names of its sections, parsed as git's config.c parses them; undefined for
+ * a file git would refuse, one that includes another, or one with characters
+ * whose reading is not plain (control characters, a carriage return outside
+ * a CRLF line end). The text comes without its byte-order mark.
  */
-function userEntries(file: string): Entry[] | undefined {
+function parseConfig(file: string): { entries: Entry[]; sections: Set<string> } | undefined {
   const text = file.replaceAll('\r\n', '\n');
   if (/[\0-\x08\x0b-\x1f]/.test(text)) return undefined;
   const entries: Entry[] = [];
+  const sections = new Set<string>();
   let section: string | undefined;
   let i = 0;
   while (i < text.length) {
@@ -139,6 +175,7 @@ function userEntries(file: string): Entry[] | undefined {
       // Includes read other files, some only under conditions: not followed here.
       if (/^include(if)?$/.test(header.base.split('.')[0]!)) return undefined;
       section = header.name;
+      sections.add(section);
       i = header.end;
     } else {
       if (!/[A-Za-z]/.test(c) || section === undefined) return undefined;
@@ -160,7 +197,7 @@ function userEntries(file: string): Entry[] | undefined {
       if (section === 'user' && (key === 'name' || key === 'email')) entries.push([key, value]);
     }
   }
-  return entries;
+  return { entries, sections };
 }
 
 /**

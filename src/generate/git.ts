@@ -11,7 +11,7 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../shared/errors.js';
 import { templateTrailers } from '../shared/template-trailers.js';
-import { identityFromConfigFiles, type GitIdentity } from './git-config.js';
+import { identityFromConfigFiles, identityInNewRepository, outsideRepositories, type GitIdentity } from './git-config.js';
 import { BLOCK_TIMEOUT_MS, GitFailed, runGit } from './git-run.js';
 
 export type { GitIdentity };
@@ -29,7 +29,11 @@ export const COMMIT_MESSAGE = 'Initial commit from create-ml-project';
  */
 export function readGitIdentity(dir: string): Promise<GitIdentity> {
   const known = identityFromConfigFiles(dir, process.env);
-  if (known) return Promise.resolve(known);
+  return known ? Promise.resolve(known) : askGitIdentity(dir);
+}
+
+/** One `git config` call for the identity in `dir`. */
+function askGitIdentity(dir: string): Promise<GitIdentity> {
   return new Promise((resolve) => {
     const { execFile } = process.getBuiltinModule('node:child_process');
     const args = ['config', '--null', '--get-regexp', '^user\\.(name|email)$'];
@@ -87,11 +91,15 @@ export async function initRepository(
   const cd = `cd ${shownDir}`;
   const commit = `git add -A && git commit -m "${COMMIT_MESSAGE}"`;
 
-  // One call says both whether git runs at all and whether the folder is in a repository already.
-  const found = await git('rev-parse', '--show-toplevel', '--absolute-git-dir').catch((error: unknown) => {
-    unlessInterrupted(error);
-    return error instanceof GitFailed ? undefined : NOT_INSTALLED;
-  });
+  // One call says both whether git runs at all and whether the folder is in a repository already
+  // (not needed when git is on the PATH and nothing around the folder can be a repository).
+  const outside = outsideRepositories(dir, process.env);
+  const found = outside
+    ? undefined
+    : await git('rev-parse', '--show-toplevel', '--absolute-git-dir').catch((error: unknown) => {
+        unlessInterrupted(error);
+        return error instanceof GitFailed ? undefined : NOT_INSTALLED;
+      });
   if (found === NOT_INSTALLED) {
     return {
       status: 'unavailable',
@@ -123,7 +131,8 @@ export async function initRepository(
     }
   }
 
-  const identity = await readGitIdentity(dir);
+  // The new repository's own config may set an identity (from git's template).
+  const identity = (outside && identityInNewRepository(dir, process.env)) || (await askGitIdentity(dir));
   if (options.signal?.aborted) throw new InterruptedError();
   if (!identity.name || !identity.email) {
     return {
