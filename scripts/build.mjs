@@ -181,6 +181,22 @@ const trimmed = (own) => ({
       ].join('\n');
       return { contents, loader: 'js', resolveDir: root };
     });
+    // node:assert (some 3 ms to load) serves mem-fs-editor and
+    // yeoman-generator for checks that hold in every run: a check that holds
+    // is done here, and assert is loaded for one that fails (to throw its
+    // error) or for any other of its functions.
+    plugin.onResolve({ filter: /^(node:)?assert$/ }, (args) => {
+      if (!yeoman('mem-fs-editor', 'yeoman-generator').test(args.importer)) return undefined;
+      return { path: 'assert', namespace: 'lazy-assert' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => {
+      const contents = [
+        "const real = () => require('node:assert');",
+        'const ok = (value, ...rest) => (value ? undefined : real().ok(value, ...rest));',
+        "export default new Proxy(function assert() {}, { apply: (_, self, args) => ok(...args), get: (_, key) => (key === 'ok' ? ok : real()[key]) });",
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: root };
+    });
     // ora, which Yeoman's adapter creates for progress spinners it never shows
     // here, imports string-width, whose module sets up an Intl.Segmenter and
     // Unicode property expressions (some 30 ms): that module is evaluated at the
