@@ -161,42 +161,44 @@ const trimmed = (own) => ({
       if (!left[args.path].from.test(args.importer)) return undefined;
       return { path: args.path, namespace: 'left-out' };
     });
-    // node:child_process brings Node's process, socket and datagram modules
-    // (some 8 ms here); unicorn-magic (through find-up and npm-run-path) and
-    // which-package-manager import it at load for functions the CLI never
-    // calls: for them it is required at the first call, each function keeping
-    // what util.promisify makes of it.
-    plugin.onResolve({ filter: /^(node:)?child_process$/ }, (args) => {
-      if (!yeoman('unicorn-magic', 'which-package-manager').test(args.importer)) return undefined;
-      return { path: 'child_process', namespace: 'lazy-child-process' };
+    // Node modules that Yeoman's packages import at load for what a run
+    // rarely needs, required when first used instead. node:child_process
+    // brings Node's process, socket and datagram modules (some 8 ms here):
+    // unicorn-magic (through find-up and npm-run-path) and
+    // which-package-manager import it for functions the CLI never calls;
+    // each function keeps what util.promisify makes of it. node:assert (some
+    // 3 ms) serves mem-fs-editor and yeoman-generator for checks that hold in
+    // every run: a check that holds is done here, and assert is loaded for
+    // one that fails (to throw its error) or for any other of its functions.
+    const lazyBuiltins = {
+      child_process: {
+        importers: yeoman('unicorn-magic', 'which-package-manager'),
+        code: [
+          "import { promisify } from 'node:util';",
+          ...['exec', 'execFile', 'execFileSync'].flatMap((name) => [
+            `export function ${name}(...args) { return real().${name}(...args); }`,
+            `Object.defineProperty(${name}, promisify.custom, { value: (...args) => promisify(real().${name})(...args) });`,
+          ]),
+        ],
+      },
+      assert: {
+        importers: yeoman('mem-fs-editor', 'yeoman-generator'),
+        code: [
+          'const ok = (value, ...rest) => (value ? undefined : real().ok(value, ...rest));',
+          "export default new Proxy(function assert() {}, { apply: (_, self, args) => ok(...args), get: (_, key) => (key === 'ok' ? ok : real()[key]) });",
+        ],
+      },
+    };
+    plugin.onResolve({ filter: new RegExp(`^(node:)?(${Object.keys(lazyBuiltins).join('|')})$`) }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!lazyBuiltins[name].importers.test(args.importer)) return undefined;
+      return { path: name, namespace: 'lazy-builtin' };
     });
-    plugin.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => {
-      const contents = [
-        "import { promisify } from 'node:util';",
-        "const real = () => require('node:child_process');",
-        ...['exec', 'execFile', 'execFileSync'].flatMap((name) => [
-          `export function ${name}(...args) { return real().${name}(...args); }`,
-          `Object.defineProperty(${name}, promisify.custom, { value: (...args) => promisify(real().${name})(...args) });`,
-        ]),
-      ].join('\n');
-      return { contents, loader: 'js', resolveDir: root };
-    });
-    // node:assert (some 3 ms to load) serves mem-fs-editor and
-    // yeoman-generator for checks that hold in every run: a check that holds
-    // is done here, and assert is loaded for one that fails (to throw its
-    // error) or for any other of its functions.
-    plugin.onResolve({ filter: /^(node:)?assert$/ }, (args) => {
-      if (!yeoman('mem-fs-editor', 'yeoman-generator').test(args.importer)) return undefined;
-      return { path: 'assert', namespace: 'lazy-assert' };
-    });
-    plugin.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => {
-      const contents = [
-        "const real = () => require('node:assert');",
-        'const ok = (value, ...rest) => (value ? undefined : real().ok(value, ...rest));',
-        "export default new Proxy(function assert() {}, { apply: (_, self, args) => ok(...args), get: (_, key) => (key === 'ok' ? ok : real()[key]) });",
-      ].join('\n');
-      return { contents, loader: 'js', resolveDir: root };
-    });
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: [`const real = () => require('node:${args.path}');`, ...lazyBuiltins[args.path].code].join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
     // ora, which Yeoman's adapter creates for progress spinners it never shows
     // here, imports string-width, whose module sets up an Intl.Segmenter and
     // Unicode property expressions (some 30 ms): that module is evaluated at the

@@ -71,13 +71,19 @@ describe.concurrent('git', () => {
     expect(hasCommit(cwd)).toBe(false);
   });
 
-  it('makes the first commit with the git calls it needs and no more (no git --version: rev-parse tells whether git runs)', async () => {
-    const cwd = tempDir();
+  /** A git on the PATH that logs each command word to `log` and runs the real git. */
+  function loggingGit() {
     const bin = tempDir('cmp-git-log-');
     const log = join(bin, 'calls');
     const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$1" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
-    const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
+    return { path: `${bin}:${process.env.PATH}`, log, real };
+  }
+
+  it('makes the first commit with the git calls it needs and no more', async () => {
+    const cwd = tempDir();
+    const { path, log } = loggingGit();
+    const result = await runCli(['my-project', '--yes'], { cwd, env: { PATH: path } });
     expect(result.code, result.stderr).toBe(0);
     expect(hasCommit(join(cwd, 'my-project'))).toBe(true);
     // Outside any repository, with the identity in the global config file: neither
@@ -87,10 +93,7 @@ describe.concurrent('git', () => {
 
   it('asks git where the folder may be in a repository, and for the identity where the new repository\'s config may set it', async () => {
     const cwd = tempDir();
-    const bin = tempDir('cmp-git-log-');
-    const log = join(bin, 'calls');
-    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$1" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const { path, log, real } = loggingGit();
     // No identity in the global file; git's template gives the new repository one.
     const home = tempDir('cmp-home-');
     const template = join(home, 'template');
@@ -98,7 +101,7 @@ describe.concurrent('git', () => {
     writeFileSync(join(template, 'config'), '[user]\n\tname = From Template\n\temail = template@example.com\n');
     const gitconfig = join(home, 'gitconfig');
     writeFileSync(gitconfig, `[init]\n\ttemplateDir = ${template}\n`);
-    const env = { PATH: `${bin}:${process.env.PATH}`, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', HOME: home };
+    const env = { PATH: path, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: '1', HOME: home };
     const result = await runCli(['my-project', '--yes', '--author-name', 'Ada', '--author-email', 'ada@example.com'], { cwd, env });
     expect(result.code, result.stderr).toBe(0);
     expect(execFileSync('git', ['log', '-1', '--format=%an <%ae>'], { cwd: join(cwd, 'my-project'), encoding: 'utf8' }).trim()).toBe('From Template <template@example.com>');
