@@ -5,9 +5,10 @@
  * but the time.
  * Spawns the built bin (npm run build first).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STALE_CACHE_DAYS } from '../src/shared/script-cache.js';
 import { runCli, tempDir } from './helpers/generate.js';
 
 /** Every file of a generated project with its bytes. */
@@ -58,5 +59,22 @@ describe.concurrent('the code cache of the job and the compiled templates', () =
     writeFileSync(blocked, '');
     expect(await generate(blocked)).toEqual(expected);
     expect(readFileSync(blocked, 'utf8')).toBe('');
+  });
+
+  it('a new cache of a script removes the same script\'s caches of other builds older than a month, and nothing else', async () => {
+    const cache = tempDir('cmp-cache-');
+    const folder = join(cache, 'create-ml-project');
+    mkdirSync(folder, { recursive: true });
+    const month = (STALE_CACHE_DAYS + 1) * 24 * 60 * 60;
+    const planted = { 'generate.cjs-0123456789abcdef0123456789abcdef.v8': month, 'generate.cjs-fedcba9876543210fedcba9876543210.v8': 0, 'runner.cjs-0123456789abcdef0123456789abcdef.v8': month, 'notes.txt': month };
+    for (const [name, age] of Object.entries(planted)) {
+      writeFileSync(join(folder, name), 'from another build');
+      const when = Date.now() / 1000 - age;
+      utimesSync(join(folder, name), when, when);
+    }
+    await generate(cache);
+    const left = readdirSync(folder);
+    expect(left).not.toContain('generate.cjs-0123456789abcdef0123456789abcdef.v8');
+    for (const kept of ['generate.cjs-fedcba9876543210fedcba9876543210.v8', 'runner.cjs-0123456789abcdef0123456789abcdef.v8', 'notes.txt']) expect(left).toContain(kept);
   });
 });

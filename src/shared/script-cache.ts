@@ -5,11 +5,12 @@
  * that compiling is most of a start; with the cache, V8 reads the code back.
  *
  * The cache is never needed: one that is missing, stale, corrupt or cannot be
- * written only makes the run slower. It is never written into a project.
+ * written only makes the run slower. It is never written into a project, and
+ * a build's caches go once another's replace them for a month.
  */
 import { createHash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -48,13 +49,32 @@ function readCache(file: string | undefined): Buffer | undefined {
   }
 }
 
-/** Written whole or not at all (another run may read it at the same time). */
+/** How old another build's cache of the same script is when a new one replaces it. */
+export const STALE_CACHE_DAYS = 30;
+
+/**
+ * Written whole or not at all (another run may read it at the same time).
+ * The caches of the same script made by other builds or versions more than
+ * STALE_CACHE_DAYS ago go: a version still in use makes its own again once.
+ */
 function writeCache(script: Script, file: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    const folder = dirname(file);
+    mkdirSync(folder, { recursive: true });
     const partial = `${file}.${process.pid}`;
     writeFileSync(partial, script.createCachedData());
     renameSync(partial, file);
+    const prefix = `${basename(file).slice(0, basename(file).lastIndexOf('-'))}-`;
+    const before = Date.now() - STALE_CACHE_DAYS * 24 * 60 * 60 * 1000;
+    for (const name of readdirSync(folder)) {
+      const other = join(folder, name);
+      if (!name.startsWith(prefix) || !name.endsWith('.v8') || other === file) continue;
+      try {
+        if (statSync(other).mtimeMs < before) unlinkSync(other);
+      } catch {
+        // Gone already, or not ours to remove.
+      }
+    }
   } catch {
     // A read-only or full disk: the next run compiles again.
   }
