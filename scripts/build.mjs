@@ -288,6 +288,49 @@ const trimmed = (own) => ({
   },
 });
 
+// npm installs a package once for each place that needs a version the top
+// level does not have, so one version may lie in several folders (inquirer's
+// prompts each hold @inquirer/core 12 beside inquirer's own 11): each version
+// of a package is bundled from one of its folders (the first in code-point order).
+/** name@version -> the folders of that package, from a walk of node_modules. */
+const installed = new Map();
+(function walk(modules) {
+  let entries;
+  try {
+    entries = readdirSync(modules, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const dirs = entry.name.startsWith('@') ? readdirSync(join(modules, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(modules, entry.name, e.name)) : [join(modules, entry.name)];
+    for (const dir of dirs) {
+      try {
+        const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+        if (name && version) installed.set(`${name}@${version}`, [...(installed.get(`${name}@${version}`) ?? []), dir].sort());
+      } catch {
+        // Not a package.
+      }
+      walk(join(dir, 'node_modules'));
+    }
+  }
+})(join(root, 'node_modules'));
+const dedupe = {
+  name: 'dedupe',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'dedupe' || args.path.startsWith('node:') || !args.importer) return undefined;
+      const found = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'dedupe' });
+      const dir = found.errors.length === 0 && found.namespace === 'file' ? packageDir(found.path.split(sep).join('/')) : undefined;
+      if (!dir) return undefined;
+      const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const first = installed.get(`${name}@${version}`)?.[0];
+      if (!first || first === resolve(dir)) return undefined;
+      return { path: join(first, relative(dir, found.path)), sideEffects: found.sideEffects };
+    });
+  },
+};
+
 // Bundled packages use import.meta.url (read where their module lies) and __dirname: a CommonJS script has the latter.
 const common = {
   absWorkingDir: root,
@@ -320,7 +363,7 @@ const jobsBuild = await build({
   ...common,
   entryPoints: Object.fromEntries(jobs.map((name) => [name, `src/${name}/cli.ts`])),
   outdir: join(outdir, 'jobs'),
-  plugins: [sourceEdits, trimmed(undefined)],
+  plugins: [sourceEdits, trimmed(undefined), dedupe],
 });
 // The deferred scripts, each once its first user is built (the prompt script and latest-version are Yeoman's).
 const builds = [entries, jobsBuild];
@@ -333,7 +376,7 @@ for (const built = new Set(); built.size < deferredFiles.size; ) {
       ...common,
       stdin: { contents: entry, resolveDir: root, sourcefile: `the ${script} script` },
       outfile: join(outdir, 'jobs', `${script}.cjs`),
-      plugins: [sourceEdits, trimmed(script)],
+      plugins: [sourceEdits, trimmed(script), dedupe],
     }),
   );
 }
