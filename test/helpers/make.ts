@@ -6,9 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot, tempDir, type RunResult } from './generate.js';
+import { freePort } from './ports.js';
 import { runProcess } from './process.js';
 
 /** Variables a developer's shell might hold that the Makefile, compose, docker or npm would read. */
@@ -49,17 +49,8 @@ export function runMake(dir: string, args: readonly string[], env: Env = {}, tim
   return runProcess('make', ['--no-print-directory', ...args], { cwd: dir, env: makeEnv(env), timeoutMs });
 }
 
-/** A loopback port nothing listens on (it was free a moment ago): a registry or engine that is down. */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port nothing listens on: a registry or engine that is down. */
+export const closedPort = freePort;
 
 /** The folder of the ml-project stand-in (test/fakes/ml-project), for the front of PATH. */
 export const fakeRunnerDir = join(repoRoot, 'test', 'fakes', 'ml-project');

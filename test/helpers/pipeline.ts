@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { closedPort as freePort } from './make.js';
+import { freePort } from './ports.js';
 import { python } from './python.js';
 
 export type Task = 'regression' | 'classification';

@@ -6,25 +6,20 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/runner/cli.js';
 import { composeProjectOf, fakePath, makeProject, tempDir } from '../fakes/project.js';
+import { freePort } from '../helpers/ports.js';
 import { StackEngine } from '../fakes/stack-engine.js';
+
+export { freePort };
 
 export const open: Array<Server | HttpServer> = [];
 
 export async function closeServers(): Promise<void> {
   await Promise.all(open.splice(0).map((s) => new Promise((r) => s.close(r))));
-}
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 export function serve(port: number): void {
