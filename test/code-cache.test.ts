@@ -35,7 +35,7 @@ describe.concurrent('the code cache of the job and the compiled templates', () =
     const cache = tempDir('cmp-cache-');
     const first = await generate(cache);
     // The job, Yeoman's script and the templates: not the scripts a run with --yes does not use (prompts, yaml).
-    expect(cacheFiles(cache).map((name) => name.replace(/-[0-9a-f]{32}\.v8$/, ''))).toEqual(['generate.cjs', 'templates.js', 'yeoman.cjs']);
+    expect(cacheFiles(cache).map((name) => name.slice(0, name.indexOf('-')))).toEqual(['generate.cjs', 'templates.js', 'yeoman.cjs']);
     expect(Object.keys(first).filter((path) => /\.v8$|\.cjs$/.test(path))).toEqual([]);
     const made = cacheFiles(cache).map((name) => readFileSync(join(cache, 'create-ml-project', name)));
     expect(await generate(cache)).toEqual(first);

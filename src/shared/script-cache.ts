@@ -8,7 +8,6 @@
  * written only makes the run slower. It is never written into a project, and
  * a build's caches go once another's replace them for a month.
  */
-import { createHash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,15 +28,22 @@ function cacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
  */
 export const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {\n', '\n})'] as const;
 
+/** FNV-1a of a short text, in hex: which installed copy a script is (loading node:crypto would cost more than the rest of this module). */
+function pathTag(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 /**
  * The cache file for `file` as it is now. V8 checks a cache only against the
  * length of the source, so the name holds what changes with the text (size
- * and time of change, as Python's .pyc files do) and with the engine.
+ * and time of change, as Python's .pyc files do, and the inode) and with the
+ * engine, each as itself; the script's path is told apart by a tag of it.
  */
 function cacheFileFor(file: string, folder: string): string {
   const { size, mtimeMs, ino } = statSync(file);
-  const key = createHash('sha256').update(`${file}\0${size}\0${mtimeMs}\0${ino}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
-  return join(folder, `${basename(file)}-${key}.v8`);
+  return join(folder, `${basename(file)}-${pathTag(file)}-${size}-${mtimeMs}-${ino}-${process.version}-${process.arch}.v8`);
 }
 
 function readCache(file: string | undefined): Buffer | undefined {
@@ -57,14 +63,14 @@ export const STALE_CACHE_DAYS = 30;
  * The caches of the same script made by other builds or versions more than
  * STALE_CACHE_DAYS ago go: a version still in use makes its own again once.
  */
-function writeCache(script: Script, file: string): void {
+function writeCache(script: Script, file: string, of: string): void {
   try {
     const folder = dirname(file);
     mkdirSync(folder, { recursive: true });
     const partial = `${file}.${process.pid}`;
     writeFileSync(partial, script.createCachedData());
     renameSync(partial, file);
-    const prefix = `${basename(file).slice(0, basename(file).lastIndexOf('-'))}-`;
+    const prefix = `${basename(of)}-`;
     const before = Date.now() - STALE_CACHE_DAYS * 24 * 60 * 60 * 1000;
     for (const name of readdirSync(folder)) {
       const other = join(folder, name);
@@ -117,7 +123,7 @@ function runScript(file: string, kind: 'module' | 'value'): unknown {
   }
   const cachedData = readCache(cacheFile);
   const script = new Script(source, { filename: file, cachedData });
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile));
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile, file));
   if (kind === 'value') return script.runInThisContext();
   const module = { exports: {} as unknown };
   const wrapped = script.runInThisContext() as (...args: unknown[]) => void;
