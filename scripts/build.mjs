@@ -10,7 +10,7 @@
 // loader for the first ES module a run imports. Every runtime dependency is
 // inside, so the published package installs nothing else; their licence
 // texts go to dist/THIRD-PARTY-LICENSES.txt.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative, resolve, sep } from 'node:path';
 import ejs from 'ejs';
@@ -292,29 +292,37 @@ const trimmed = (own) => ({
 // level does not have, so one version may lie in several folders (inquirer's
 // prompts each hold @inquirer/core 12 beside inquirer's own 11): each version
 // of a package is bundled from one of its folders (the first in code-point order).
-/** name@version -> the folders of that package, from a walk of node_modules. */
-const installed = new Map();
-(function walk(modules) {
-  let entries;
-  try {
-    entries = readdirSync(modules, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const dirs = entry.name.startsWith('@') ? readdirSync(join(modules, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(modules, entry.name, e.name)) : [join(modules, entry.name)];
-    for (const dir of dirs) {
-      try {
-        const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-        if (name && version) installed.set(`${name}@${version}`, [...(installed.get(`${name}@${version}`) ?? []), dir].sort());
-      } catch {
-        // Not a package.
-      }
-      walk(join(dir, 'node_modules'));
+/** Each package folder below node_modules (real paths, as esbuild resolves them) -> the first folder of the same name and version. */
+const canonical = new Map();
+{
+  /** name@version -> its folders, from a walk of node_modules. */
+  const folders = new Map();
+  (function walk(modules) {
+    let entries;
+    try {
+      entries = readdirSync(modules, { withFileTypes: true });
+    } catch {
+      return;
     }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      const dirs = entry.name.startsWith('@') ? readdirSync(join(modules, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(modules, entry.name, e.name)) : [join(modules, entry.name)];
+      for (const dir of dirs) {
+        try {
+          const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+          if (name && version) folders.set(`${name}@${version}`, [...(folders.get(`${name}@${version}`) ?? []), dir]);
+        } catch {
+          // Not a package.
+        }
+        walk(join(dir, 'node_modules'));
+      }
+    }
+  })(realpathSync(join(root, 'node_modules')));
+  for (const dirs of folders.values()) {
+    const [first] = dirs.sort();
+    for (const dir of dirs) canonical.set(dir, first);
   }
-})(join(root, 'node_modules'));
+}
 const dedupe = {
   name: 'dedupe',
   setup(plugin) {
@@ -322,9 +330,7 @@ const dedupe = {
       if (args.pluginData === 'dedupe' || args.path.startsWith('node:') || !args.importer) return undefined;
       const found = await plugin.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'dedupe' });
       const dir = found.errors.length === 0 && found.namespace === 'file' ? packageDir(found.path.split(sep).join('/')) : undefined;
-      if (!dir) return undefined;
-      const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      const first = installed.get(`${name}@${version}`)?.[0];
+      const first = dir && canonical.get(resolve(dir));
       if (!first || first === resolve(dir)) return undefined;
       return { path: join(first, relative(dir, found.path)), sideEffects: found.sideEffects };
     });
