@@ -51,10 +51,10 @@ describe.concurrent('create-ml-project (the built bin)', () => {
     expect([...generated.packages].filter((name) => /^(inquirer|@inquirer\/(prompts|input|select|confirm)|rxjs|execa|commander|globby|normalize-package-data|simple-git)$/.test(name))).toEqual([]);
   });
 
-  it('--yes --no-git with the identity in the global config file starts no process: node:child_process is never loaded', async () => {
+  it('--yes --no-git with the identity in the global config file starts no process and fails no check: node:child_process and node:assert are never loaded', async () => {
     const probe = join(tempDir('cmp-probe-'), 'probe.cjs');
     const report = `${probe}.out`;
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, process.moduleLoadList.filter((name) => /child_process/.test(name)).join('\\n')));\n`);
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, process.moduleLoadList.filter((name) => /^NativeModule ((internal\\/)?child_process|assert)$/.test(name)).join('\\n')));\n`);
     const cwd = tempDir();
     const result = await runCli(['my-project', '--yes', '--no-git'], { cwd, env: { NODE_OPTIONS: `--require ${probe}` } });
     expect(result.code, result.stderr).toBe(0);
