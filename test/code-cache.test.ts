@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STALE_CACHE_DAYS } from '../src/shared/script-cache.js';
+import { runCachedScript, STALE_CACHE_DAYS } from '../src/shared/script-cache.js';
 import { runCli, tempDir } from './helpers/generate.js';
 
 /** Every file of a generated project with its bytes. */
@@ -76,5 +76,22 @@ describe.concurrent('the code cache of the job and the compiled templates', () =
     const left = readdirSync(folder);
     expect(left).not.toContain('generate.cjs-0123456789abcdef0123456789abcdef.v8');
     for (const kept of ['generate.cjs-fedcba9876543210fedcba9876543210.v8', 'runner.cjs-0123456789abcdef0123456789abcdef.v8', 'notes.txt']) expect(left).toContain(kept);
+  });
+});
+
+describe('runCachedScript', () => {
+  it('runs a script once per process, giving every caller the same exports (the jobs share Yeoman\'s and the prompts\' scripts)', () => {
+    const script = join(tempDir('cmp-script-'), 'counted.cjs');
+    const counter = Symbol.for(`cmp-test-runs-${script}`);
+    writeFileSync(script, `globalThis[Symbol.for(${JSON.stringify(`cmp-test-runs-${script}`)})] = (globalThis[Symbol.for(${JSON.stringify(`cmp-test-runs-${script}`)})] ?? 0) + 1;\nmodule.exports = { made: {} };\n`);
+    // Its cache goes to a folder of the test's own, not the user's.
+    const cacheHome = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = tempDir('cmp-cache-');
+    const first = runCachedScript(script, 'module');
+    const second = runCachedScript(script, 'module');
+    if (cacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = cacheHome;
+    expect(second).toBe(first);
+    expect((globalThis as Record<symbol, unknown>)[counter]).toBe(1);
   });
 });
